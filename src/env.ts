@@ -1,0 +1,63 @@
+import { getPrivateKey } from "@probot/get-private-key";
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+/** Environment variables CodeHealer reads, validated once at start-up. */
+const envSchema = z.object({
+  /** The GitHub App's id, from its settings page. */
+  APP_ID: z.string().regex(/^\d+$/, "must be the numeric GitHub App id").optional(),
+  /** The secret GitHub signs webhook deliveries with. */
+  WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** A Postgres URL (with pgvector); without it the embedded PGlite database is used. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
+    .optional(),
+  /** Where the embedded database keeps its files. */
+  CODEHEALER_DATA_DIR: z.string().min(1).default("./.codehealer/db"),
+  /** Which half of the app this process runs: the webhook intake, the worker, or both. */
+  CODEHEALER_ROLE: z.enum(["web", "worker", "all"]).default("all"),
+  /** How many jobs one worker process runs at once. */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  PORT: port.default(3000),
+  /** The interface to listen on; Docker images set 0.0.0.0. */
+  HOST: z.string().min(1).default("localhost"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  /** GitHub Enterprise Server host name, when not github.com. */
+  GHE_HOST: z.string().min(1).optional(),
+});
+
+export type Env = z.infer<typeof envSchema> & {
+  /** The App's private key (PEM), from PRIVATE_KEY or the file named by PRIVATE_KEY_PATH. */
+  privateKey: string | undefined;
+};
+
+/** Reads and validates the environment; the error names every variable that is wrong. */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  const blankless = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = envSchema.safeParse(blankless);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `  ${issue.path.join(".")}: ${issue.message}`,
+    );
+    throw new Error(`Invalid environment:\n${problems.join("\n")}`);
+  }
+  let privateKey: string | undefined;
+  try {
+    privateKey = getPrivateKey({ env })?.toString() ?? undefined;
+  } catch (error) {
+    throw new Error(`Invalid environment:\n  PRIVATE_KEY: ${(error as Error).message}`);
+  }
+  return { ...parsed.data, privateKey };
+}
+
+/** The GitHub App settings that are missing, in the words a user must set. */
+export function missingAppCredentials(env: Env): string[] {
+  return [
+    env.APP_ID ? null : "APP_ID",
+    env.privateKey ? null : "PRIVATE_KEY (or PRIVATE_KEY_PATH)",
+    env.WEBHOOK_SECRET ? null : "WEBHOOK_SECRET",
+  ].filter((name): name is string => name !== null);
+}

@@ -1,0 +1,54 @@
+import type { EmitterWebhookEvent } from "@octokit/webhooks";
+import type { Logger } from "pino";
+import type { Db } from "../store/database.ts";
+import { recordDelivery } from "../store/deliveries.ts";
+import type { Queue } from "../store/queue.ts";
+
+export type IntakeDeps = {
+  db: Db;
+  queue: Pick<Queue, "enqueue">;
+  log: Logger;
+  /** Counts deliveries for /metrics; called once per delivery, new or not. */
+  onDelivery?: (event: string, isNew: boolean) => void;
+};
+
+/**
+ * The only thing the webhook answer waits for: store the delivery, queue its job, return.
+ * A redelivery (same GUID) is acknowledged without a second row; its job is queued again
+ * in case the first attempt died between storing and queueing (the queue ignores duplicates).
+ */
+export function intake(deps: IntakeDeps) {
+  return async (event: EmitterWebhookEvent): Promise<void> => {
+    const payload = event.payload as unknown as Record<string, unknown>;
+    const isNew = await recordDelivery(deps.db, {
+      id: event.id,
+      event: event.name,
+      action: stringField(payload, "action"),
+      installationId: numberField(payload.installation, "id"),
+      repository: stringField(payload.repository, "full_name"),
+      payload,
+    });
+    await deps.queue.enqueue("delivery", event.id);
+    deps.onDelivery?.(event.name, isNew);
+    deps.log.debug(
+      { delivery: event.id, event: event.name, isNew },
+      isNew ? "delivery stored" : "redelivery ignored",
+    );
+  };
+}
+
+function stringField(value: unknown, key: string): string | null {
+  const field =
+    typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
+  return typeof field === "string" ? field : null;
+}
+
+function numberField(value: unknown, key: string): number | null {
+  const field =
+    typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)[key]
+      : undefined;
+  return typeof field === "number" && Number.isSafeInteger(field) ? field : null;
+}

@@ -1,0 +1,14 @@
+import type { EmitterWebhookEventName } from "@octokit/webhooks";
+import { onCheckRunCompleted, onCheckSuiteCompleted } from "./check-completed.ts";
+import type { Handler } from "./types.ts";
+import { onWorkflowRunCompleted } from "./workflow-run-completed.ts";
+
+/**
+ * The pipeline's handlers by `event.action`. Events not listed here are still stored (the
+ * capability issues add their handlers) and their deliveries are marked ignored with the reason.
+ */
+export const handlers: { [E in EmitterWebhookEventName]?: Handler<E> } = {
+  "workflow_run.completed": onWorkflowRunCompleted,
+  "check_run.completed": onCheckRunCompleted,
+  "check_suite.completed": onCheckSuiteCompleted,
+};

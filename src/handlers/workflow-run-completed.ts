@@ -1,0 +1,56 @@
+import { z } from "zod";
+import { openIncident } from "../store/incidents.ts";
+import { type Handler, ignored, processed } from "./types.ts";
+
+/** Conclusions that mean the run broke; `cancelled` is a person's choice and is left alone. */
+export const FAILED_CONCLUSIONS = ["failure", "timed_out", "startup_failure"] as const;
+
+/** The fields this handler needs; anything else in the payload is GitHub's business. */
+const workflowRunPayload = z.object({
+  workflow_run: z.object({
+    id: z.number().int().positive(),
+    run_attempt: z.number().int().positive().default(1),
+    head_sha: z.string().min(1),
+    head_branch: z.string().nullable(),
+    conclusion: z.string().nullable(),
+    name: z.string().nullable().optional(),
+    html_url: z.string().optional(),
+  }),
+  repository: z.object({ full_name: z.string().min(1) }),
+  installation: z.object({ id: z.number().int() }).optional(),
+});
+
+/** A failed workflow run attempt becomes an incident, and its diagnosis is queued. */
+export const onWorkflowRunCompleted: Handler<"workflow_run.completed"> = async (context, deps) => {
+  const parsed = workflowRunPayload.safeParse(context.payload);
+  if (!parsed.success)
+    return ignored(
+      `payload lacks what a workflow run needs: ${parsed.error.issues[0]?.path.join(".")}`,
+    );
+  const { workflow_run: run, repository, installation } = parsed.data;
+  if (!FAILED_CONCLUSIONS.some((conclusion) => conclusion === run.conclusion)) {
+    return ignored(`conclusion ${run.conclusion} is not a failure`);
+  }
+  const { incident, created } = await openIncident(deps.db, {
+    repository: repository.full_name,
+    installationId: installation?.id ?? null,
+    provider: "actions",
+    sourceEvent: "workflow_run",
+    deliveryId: context.id,
+    headSha: run.head_sha,
+    branch: run.head_branch,
+    runId: run.id,
+    runAttempt: run.run_attempt,
+    workflowName: run.name ?? null,
+    conclusion: run.conclusion ?? "failure",
+    htmlUrl: run.html_url ?? null,
+  });
+  // Queued even when the incident existed: if an earlier attempt died after opening it,
+  // this is what gets it diagnosed. The queue drops the duplicate otherwise.
+  await deps.queue.enqueue("incident", incident.id);
+  return processed(
+    created
+      ? `incident ${incident.id} opened`
+      : `incident ${incident.id} already open for run ${run.id} attempt ${run.run_attempt}`,
+  );
+};

@@ -1,0 +1,144 @@
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  vector,
+} from "drizzle-orm/pg-core";
+
+/** Width of every embedding the store keeps; vectors from other models are kept apart by `embeddingModel`. */
+export const EMBEDDING_DIMENSIONS = 384;
+
+const at = (name: string) => timestamp(name, { withTimezone: true }).notNull().defaultNow();
+
+/**
+ * Every webhook delivery GitHub sent us, stored before the webhook is acknowledged so that a
+ * crash never loses one. The delivery GUID is the key: a redelivery is recognised and ignored.
+ */
+export const deliveries = pgTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    event: text("event").notNull(),
+    action: text("action"),
+    installationId: bigint("installation_id", { mode: "number" }),
+    repository: text("repository"),
+    payload: jsonb("payload").notNull(),
+    receivedAt: at("received_at"),
+    /** received → processed | ignored | failed; `statusReason` says why. */
+    status: text("status", { enum: ["received", "processed", "ignored", "failed"] })
+      .notNull()
+      .default("received"),
+    statusReason: text("status_reason"),
+    processedAt: timestamp("processed_at", { withTimezone: true }),
+  },
+  (t) => [index("deliveries_status_idx").on(t.status, t.receivedAt)],
+);
+
+/**
+ * One failed run attempt (or, for CI outside GitHub Actions, one failed check suite), from
+ * the moment it is noticed through its diagnosis to its outcome.
+ */
+export const incidents = pgTable(
+  "incidents",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    repository: text("repository").notNull(),
+    installationId: bigint("installation_id", { mode: "number" }),
+    /** Where the run lives: `actions` (workflow runs) or `checks` (check suites of other CI). */
+    provider: text("provider", { enum: ["actions", "checks"] }).notNull(),
+    sourceEvent: text("source_event").notNull(),
+    deliveryId: text("delivery_id").references(() => deliveries.id),
+    headSha: text("head_sha").notNull(),
+    branch: text("branch"),
+    runId: bigint("run_id", { mode: "number" }).notNull(),
+    runAttempt: integer("run_attempt").notNull().default(1),
+    jobId: bigint("job_id", { mode: "number" }),
+    jobName: text("job_name"),
+    workflowName: text("workflow_name"),
+    conclusion: text("conclusion").notNull(),
+    htmlUrl: text("html_url"),
+    status: text("status", {
+      enum: ["open", "diagnosed", "acting", "resolved", "failed"],
+    })
+      .notNull()
+      .default("open"),
+    createdAt: at("created_at"),
+    updatedAt: at("updated_at"),
+    // The diagnosis: filled by the diagnosis stage.
+    category: text("category"),
+    transient: boolean("transient"),
+    fingerprint: text("fingerprint"),
+    fingerprintVersion: integer("fingerprint_version"),
+    confidence: real("confidence"),
+    tier: text("tier", { enum: ["auto", "review", "report", "security"] }),
+    errorLine: text("error_line"),
+    summary: text("summary"),
+    ruleId: text("rule_id"),
+    excerpt: text("excerpt"),
+    embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }),
+    embeddingModel: text("embedding_model"),
+    evidence: jsonb("evidence"),
+    diagnosis: jsonb("diagnosis"),
+    outcome: text("outcome"),
+  },
+  (t) => [
+    // One incident per run attempt: a duplicate event never creates a second.
+    uniqueIndex("incidents_run_attempt_key").on(t.repository, t.provider, t.runId, t.runAttempt),
+    index("incidents_fingerprint_idx").on(t.fingerprint),
+    index("incidents_status_idx").on(t.status),
+  ],
+);
+
+/** The audit trail: everything CodeHealer did, tried or decided not to do. */
+export const actions = pgTable(
+  "actions",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    incidentId: uuid("incident_id").references(() => incidents.id),
+    repository: text("repository"),
+    kind: text("kind").notNull(),
+    /** Makes an action idempotent: the same key is never performed twice. */
+    idempotencyKey: text("idempotency_key").unique(),
+    targetUrl: text("target_url"),
+    status: text("status", { enum: ["planned", "done", "failed", "skipped", "dry-run"] }).notNull(),
+    error: text("error"),
+    detail: jsonb("detail"),
+    at: at("at"),
+  },
+  (t) => [
+    index("actions_incident_idx").on(t.incidentId),
+    index("actions_repository_at_idx").on(t.repository, t.at),
+  ],
+);
+
+/** What people said about an incident or an action: ChatOps, Slack buttons, check-run buttons. */
+export const feedback = pgTable(
+  "feedback",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    source: text("source", { enum: ["chatops", "slack", "check_run", "cli"] }).notNull(),
+    actor: text("actor"),
+    verdict: text("verdict", { enum: ["good", "bad"] }).notNull(),
+    note: text("note"),
+    at: at("at"),
+  },
+  (t) => [index("feedback_incident_idx").on(t.incidentId)],
+);
+
+export type Delivery = typeof deliveries.$inferSelect;
+export type Incident = typeof incidents.$inferSelect;
+export type NewIncident = typeof incidents.$inferInsert;
+export type Action = typeof actions.$inferSelect;
+export type Feedback = typeof feedback.$inferSelect;

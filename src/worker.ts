@@ -1,0 +1,96 @@
+import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
+import { Context, ProbotOctokit } from "probot";
+import { handlers } from "./handlers/registry.ts";
+import type { Handler, PipelineDeps } from "./handlers/types.ts";
+import { getDelivery, settleDelivery, unsettledDeliveries } from "./store/deliveries.ts";
+import type { Queue } from "./store/queue.ts";
+import type { Metrics } from "./web/metrics.ts";
+
+export type WorkerDeps = PipelineDeps & {
+  /** An Octokit authenticated as the installation; unauthenticated when the App is not configured. */
+  octokitFor: (installationId: number | null) => Promise<ProbotOctokit>;
+  metrics?: Pick<Metrics, "deliverySettled">;
+  now?: () => Date;
+};
+
+/**
+ * Runs one stored delivery through the pipeline:
+ * 1. load it (a settled delivery is done: replays and duplicate jobs stop here);
+ * 2. find the handler for its `event.action` (none yet: stored and marked ignored);
+ * 3. run the handler with a Probot context rebuilt from the stored payload;
+ * 4. settle the delivery with the handler's verdict.
+ * A handler that throws leaves the delivery unsettled, and the queue retries the job.
+ */
+export async function processDelivery(deps: WorkerDeps, deliveryId: string): Promise<void> {
+  const delivery = await getDelivery(deps.db, deliveryId);
+  if (!delivery) {
+    deps.log.warn({ delivery: deliveryId }, "job for an unknown delivery; nothing to do");
+    return;
+  }
+  if (delivery.status !== "received") return;
+  const name = delivery.action ? `${delivery.event}.${delivery.action}` : delivery.event;
+  const handler = (handlers as Record<string, Handler<EmitterWebhookEventName> | undefined>)[name];
+  const log = deps.log.child({
+    delivery: delivery.id,
+    event: name,
+    repository: delivery.repository,
+  });
+  const verdict = handler
+    ? await handler(
+        new Context(
+          {
+            id: delivery.id,
+            name: delivery.event,
+            payload: delivery.payload,
+          } as EmitterWebhookEvent,
+          await deps.octokitFor(delivery.installationId),
+          log,
+        ),
+        { ...deps, log },
+      )
+    : { status: "ignored" as const, reason: `stored; CodeHealer does not act on ${name}` };
+  await settleDelivery(deps.db, delivery.id, verdict.status, verdict.reason);
+  const now = deps.now?.() ?? new Date();
+  deps.metrics?.deliverySettled(
+    name,
+    verdict.status,
+    (now.getTime() - delivery.receivedAt.getTime()) / 1000,
+  );
+  log.info({ status: verdict.status, reason: verdict.reason }, "delivery settled");
+}
+
+/**
+ * The incident stage: evidence and diagnosis are added here by the capability issues. Until
+ * then an incident stays open, which is what it is.
+ */
+export async function processIncident(deps: WorkerDeps, incidentId: string): Promise<void> {
+  deps.log.debug({ incident: incidentId }, "incident queued");
+}
+
+/**
+ * Starts consuming both queues, and every minute re-queues deliveries that were stored but never
+ * queued (a process that died between the two steps leaves these).
+ */
+export async function startWorker(
+  deps: WorkerDeps,
+  queue: Queue,
+  concurrency: number,
+): Promise<() => void> {
+  await queue.work("delivery", (id) => processDelivery(deps, id), concurrency);
+  await queue.work("incident", (id) => processIncident(deps, id), concurrency);
+  const sweep = async () => {
+    const stale = await unsettledDeliveries(deps.db, new Date(Date.now() - 60_000));
+    for (const id of stale) await queue.enqueue("delivery", id);
+    if (stale.length > 0) deps.log.info({ count: stale.length }, "re-queued unsettled deliveries");
+  };
+  const timer = setInterval(
+    () => sweep().catch((error) => deps.log.error({ err: error }, "sweep failed")),
+    60_000,
+  );
+  timer.unref();
+  await sweep();
+  return () => clearInterval(timer);
+}
+
+/** An Octokit that makes unauthenticated requests: what the worker has when no App is configured. */
+export const unauthenticatedOctokit = async () => new ProbotOctokit();
