@@ -18,7 +18,7 @@ CREATE TABLE "deliveries" (
 	"action" text,
 	"installation_id" bigint,
 	"repository" text,
-	"payload" jsonb NOT NULL,
+	"payload" json NOT NULL,
 	"received_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"status" text DEFAULT 'received' NOT NULL,
 	"status_reason" text,

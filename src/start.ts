@@ -4,7 +4,9 @@ import { Probot, ProbotOctokit } from "probot";
 import { type Env, missingAppCredentials } from "./env.ts";
 import codehealer from "./index.ts";
 import { createLogger } from "./log.ts";
+import type { Database } from "./store/database.ts";
 import { migrate, migrationStatus, openDatabase, rows } from "./store/database.ts";
+import { createInbox } from "./store/inbox.ts";
 import { startQueue } from "./store/queue.ts";
 import { createMetrics } from "./web/metrics.ts";
 import { createHttpServer, WEBHOOK_PATH } from "./web/server.ts";
@@ -13,7 +15,7 @@ import { startWorker, unauthenticatedOctokit } from "./worker.ts";
 export type Role = Env["CODEHEALER_ROLE"];
 
 /** A running CodeHealer process; `stop()` lets in-flight jobs finish, then closes everything. */
-export type Running = { server: Server; port: number; stop(): Promise<void> };
+export type Running = { server: Server; port: number; database: Database; stop(): Promise<void> };
 
 /**
  * Starts a CodeHealer process:
@@ -75,7 +77,11 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
       role !== "worker" && probot
         ? {
             probot,
-            app: codehealer({ db: database.db, queue, log, onDelivery: metrics.deliveryReceived }),
+            app: codehealer({
+              inbox: createInbox(database.db, queue),
+              log,
+              onDelivery: metrics.deliveryReceived,
+            }),
           }
         : undefined,
     readiness: {
@@ -104,6 +110,7 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
   return {
     server,
     port,
+    database,
     async stop() {
       stopWorker();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -76,7 +76,26 @@ export async function startWorker(
   queue: Queue,
   concurrency: number,
 ): Promise<() => void> {
-  await queue.work("delivery", (id) => processDelivery(deps, id), concurrency);
+  await queue.work(
+    "delivery",
+    async (id, job) => {
+      try {
+        await processDelivery(deps, id);
+      } catch (error) {
+        // On the last try, say so on the delivery before the job moves to the dead-letter queue.
+        if (job.retryCount >= queue.retry.retryLimit) {
+          await settleDelivery(
+            deps.db,
+            id,
+            "failed",
+            `gave up after ${job.retryCount + 1} tries: ${String(error)}`,
+          );
+        }
+        throw error;
+      }
+    },
+    concurrency,
+  );
   await queue.work("incident", (id) => processIncident(deps, id), concurrency);
   const sweep = async () => {
     const stale = await unsettledDeliveries(deps.db, new Date(Date.now() - 60_000));

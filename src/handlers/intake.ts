@@ -1,26 +1,23 @@
 import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import type { Logger } from "pino";
-import type { Db } from "../store/database.ts";
-import { recordDelivery } from "../store/deliveries.ts";
-import type { Queue } from "../store/queue.ts";
+import type { Inbox } from "../store/inbox.ts";
 
 export type IntakeDeps = {
-  db: Db;
-  queue: Pick<Queue, "enqueue">;
+  inbox: Inbox;
   log: Logger;
   /** Counts deliveries for /metrics; called once per delivery, new or not. */
   onDelivery?: (event: string, isNew: boolean) => void;
 };
 
 /**
- * The only thing the webhook answer waits for: store the delivery, queue its job, return.
- * A redelivery (same GUID) is acknowledged without a second row; its job is queued again
- * in case the first attempt died between storing and queueing (the queue ignores duplicates).
+ * The only thing the webhook answer waits for: store the delivery and queue its job (one
+ * transaction, see store/inbox.ts), then return. A redelivery (same GUID) is acknowledged
+ * without a second row.
  */
 export function intake(deps: IntakeDeps) {
   return async (event: EmitterWebhookEvent): Promise<void> => {
     const payload = event.payload as unknown as Record<string, unknown>;
-    const isNew = await recordDelivery(deps.db, {
+    const isNew = await deps.inbox.accept({
       id: event.id,
       event: event.name,
       action: stringField(payload, "action"),
@@ -28,7 +25,6 @@ export function intake(deps: IntakeDeps) {
       repository: stringField(payload.repository, "full_name"),
       payload,
     });
-    await deps.queue.enqueue("delivery", event.id);
     deps.onDelivery?.(event.name, isNew);
     deps.log.debug(
       { delivery: event.id, event: event.name, isNew },

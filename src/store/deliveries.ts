@@ -7,19 +7,6 @@ export type DeliveryInput = Pick<
   "id" | "event" | "action" | "installationId" | "repository" | "payload"
 >;
 
-/**
- * Stores a delivery unless it is already known. Returns whether this call stored it: a
- * redelivery of the same GUID returns false and changes nothing.
- */
-export async function recordDelivery(db: Db, delivery: DeliveryInput): Promise<boolean> {
-  const inserted = await db
-    .insert(deliveries)
-    .values(delivery)
-    .onConflictDoNothing({ target: deliveries.id })
-    .returning({ id: deliveries.id });
-  return inserted.length > 0;
-}
-
 export async function getDelivery(db: Db, id: string): Promise<Delivery | undefined> {
   const [row] = await db.select().from(deliveries).where(eq(deliveries.id, id));
   return row;

@@ -4,6 +4,7 @@ import {
   boolean,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   real,
@@ -31,7 +32,9 @@ export const deliveries = pgTable(
     action: text("action"),
     installationId: bigint("installation_id", { mode: "number" }),
     repository: text("repository"),
-    payload: jsonb("payload").notNull(),
+    // json, not jsonb: the payload is written once per delivery and read back whole, never
+    // queried inside, so parsing it into jsonb would cost every webhook for nothing.
+    payload: json("payload").notNull(),
     receivedAt: at("received_at"),
     /** received → processed | ignored | failed; `statusReason` says why. */
     status: text("status", { enum: ["received", "processed", "ignored", "failed"] })
