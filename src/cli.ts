@@ -1,5 +1,8 @@
 #!/usr/bin/env node
+import { createReadStream } from "node:fs";
 import { parseArgs } from "node:util";
+import { diagnoseStream } from "./diagnosis/diagnose.ts";
+import { diagnosisJson, diagnosisText } from "./diagnosis/format.ts";
 import { readEnv } from "./env.ts";
 import { start } from "./start.ts";
 import { migrate, migrationStatus, openDatabase } from "./store/database.ts";
@@ -11,6 +14,7 @@ Commands:
   start [--role web|worker|all]   run the app (default role: all; env CODEHEALER_ROLE)
   migrate [--db <dir>]            apply database migrations and exit
   jobs [--db <dir>]               show the durable queue's jobs by state (dead letters included)
+  diagnose <file…|-> [--json]     diagnose CI logs offline; - reads standard input
 
 The database is DATABASE_URL when set, otherwise the embedded one in CODEHEALER_DATA_DIR
 (default ./.codehealer/db); --db <dir> chooses another embedded folder.
@@ -19,11 +23,12 @@ The database is DATABASE_URL when set, otherwise the embedded one in CODEHEALER_
 /** The command line: each command is a few lines that call into the app. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       role: { type: "string" },
       db: { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -76,6 +81,26 @@ export async function main(argv: string[]): Promise<number> {
       if (counts.length === 0) process.stdout.write("no jobs\n");
       await database.close();
       return 0;
+    }
+    case "diagnose": {
+      if (positionals.length === 0)
+        throw new Error("diagnose needs a log file, or - for standard input");
+      let failed = 0;
+      for (const file of positionals) {
+        try {
+          const input = file === "-" ? process.stdin : createReadStream(file);
+          const diagnosis = await diagnoseStream(input);
+          process.stdout.write(
+            values.json ? `${diagnosisJson(file, diagnosis)}\n` : diagnosisText(file, diagnosis),
+          );
+        } catch (error) {
+          failed++;
+          process.stderr.write(
+            `codehealer: ${file}: ${error instanceof Error ? error.message : String(error)}\n`,
+          );
+        }
+      }
+      return failed > 0 ? 1 : 0;
     }
     default:
       process.stderr.write(`codehealer: unknown command ${command}\n\n${usage}`);

@@ -1,8 +1,10 @@
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
 import { Context, ProbotOctokit } from "probot";
+import { diagnoseIncident } from "./diagnosis/incident.ts";
 import { handlers } from "./handlers/registry.ts";
 import type { Handler, PipelineDeps } from "./handlers/types.ts";
 import { getDelivery, settleDelivery, unsettledDeliveries } from "./store/deliveries.ts";
+import { getIncident } from "./store/incidents.ts";
 import type { Queue } from "./store/queue.ts";
 import type { Metrics } from "./web/metrics.ts";
 
@@ -60,11 +62,21 @@ export async function processDelivery(deps: WorkerDeps, deliveryId: string): Pro
 }
 
 /**
- * The incident stage: evidence and diagnosis are added here by the capability issues. Until
- * then an incident stays open, which is what it is.
+ * Runs an incident through the stages after intake: evidence and diagnosis (the later stages
+ * add plan and actions here). An incident already diagnosed is not diagnosed again.
  */
 export async function processIncident(deps: WorkerDeps, incidentId: string): Promise<void> {
-  deps.log.debug({ incident: incidentId }, "incident queued");
+  const incident = await getIncident(deps.db, incidentId);
+  if (!incident) {
+    deps.log.warn({ incident: incidentId }, "job for an unknown incident; nothing to do");
+    return;
+  }
+  if (incident.status !== "open") return;
+  const log = deps.log.child({ incident: incident.id, repository: incident.repository });
+  await diagnoseIncident(
+    { db: deps.db, octokit: await deps.octokitFor(incident.installationId), log },
+    incident,
+  );
 }
 
 /**

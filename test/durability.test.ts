@@ -88,7 +88,7 @@ describe("the durable queue", () => {
       );
       await after.close();
 
-      expect(lines().filter((line) => line.startsWith("started"))).toHaveLength(2);
+      expect(lines().filter((line) => line === `started ${doomed.pid}`)).toHaveLength(1);
       expect(lines().filter((line) => line.startsWith("settled"))).toEqual([
         "settled workflow_run.completed processed",
       ]);

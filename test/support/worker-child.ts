@@ -3,9 +3,10 @@
 // runs the real pipeline. Each step is appended to MARKER so the test can see what happened.
 import { appendFileSync } from "node:fs";
 import { pino } from "pino";
+import { ProbotOctokit } from "probot";
 import { migrate, openDatabase } from "../../src/store/database.ts";
 import { startQueue } from "../../src/store/queue.ts";
-import { startWorker, unauthenticatedOctokit } from "../../src/worker.ts";
+import { startWorker } from "../../src/worker.ts";
 
 const { MODE, MARKER, DATABASE_URL, CODEHEALER_DATA_DIR } = process.env;
 if (!MARKER || !CODEHEALER_DATA_DIR) throw new Error("MARKER and CODEHEALER_DATA_DIR are required");
@@ -28,7 +29,11 @@ await startWorker(
     octokitFor: async () => {
       mark(`started ${process.pid}`);
       if (MODE === "hang") await new Promise(() => {});
-      return unauthenticatedOctokit();
+      // This process must not reach GitHub: the incident stage after intake fails fast instead.
+      return new ProbotOctokit({
+        request: { fetch: async () => Promise.reject(new Error("offline")) },
+        retry: { enabled: false },
+      });
     },
     metrics: { deliverySettled: (event, status) => mark(`settled ${event} ${status}`) },
   },

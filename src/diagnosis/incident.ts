@@ -1,0 +1,136 @@
+import type { Logger } from "pino";
+import type { ProbotOctokit } from "probot";
+import { openJobLog } from "../logs/download.ts";
+import { type FailedJob, failedActionsJobs, failedSuiteChecks } from "../logs/evidence.ts";
+import { redact } from "../logs/redact.ts";
+import type { Db } from "../store/database.ts";
+import { updateIncident } from "../store/incidents.ts";
+import type { Incident } from "../store/schema.ts";
+import { type Diagnosis, diagnoseStream, diagnoseText } from "./diagnose.ts";
+import { EMBEDDING_MODEL, embed, failureText } from "./embedding.ts";
+
+export type IncidentDeps = {
+  db: Db;
+  octokit: ProbotOctokit;
+  log: Logger;
+  /** Per-job log cap; the tail is kept. */
+  maxLogBytes?: number;
+};
+
+/** Jobs whose logs are read per incident: a matrix of 40 identical failures says nothing more after a few. */
+const MAX_JOBS = 5;
+
+/** What is kept of each failed job on the incident (the evidence), beside the chosen diagnosis. */
+export type JobEvidence = Omit<FailedJob, "output"> & {
+  log: { bytes: number | null; truncated: boolean } | null;
+  diagnosis: Diagnosis;
+};
+
+/**
+ * The incident stage:
+ * 1. find the failed jobs of the run attempt (or the failed checks of the suite);
+ * 2. diagnose each one's log, streamed and size-capped, with its failed step and annotations;
+ * 3. choose the diagnosis that tells the most (the surest recognised one);
+ * 4. store the evidence, the diagnosis and its embedding on the incident.
+ */
+export async function diagnoseIncident(
+  deps: IncidentDeps,
+  incident: Incident,
+): Promise<Diagnosis | null> {
+  const [owner = "", repo = ""] = incident.repository.split("/");
+  const jobs =
+    incident.provider === "actions"
+      ? await failedActionsJobs(deps.octokit, {
+          owner,
+          repo,
+          runId: incident.runId,
+          attempt: incident.runAttempt,
+        })
+      : await failedSuiteChecks(deps.octokit, { owner, repo, suiteId: incident.runId });
+  if (jobs.length === 0) {
+    deps.log.info(
+      { incident: incident.id },
+      "no failed job found; the run may have been re-run or deleted",
+    );
+    await updateIncident(deps.db, incident.id, {
+      status: "diagnosed",
+      evidence: { jobs: [] },
+      category: "unknown",
+    });
+    return null;
+  }
+
+  const evidence: JobEvidence[] = [];
+  for (const job of jobs.slice(0, MAX_JOBS)) {
+    const context = { failedStep: job.failedSteps[0]?.name ?? null, annotations: job.annotations };
+    const { output, ...kept } = job;
+    if (incident.provider === "checks") {
+      evidence.push({ ...kept, log: null, diagnosis: diagnoseText(output ?? "", context) });
+      continue;
+    }
+    const log = await openJobLog(
+      deps.octokit,
+      { owner, repo, jobId: job.id },
+      { maxBytes: deps.maxLogBytes },
+    );
+    const diagnosis = await diagnoseStream(log.body, context);
+    evidence.push({ ...kept, log: { bytes: log.bytes, truncated: log.truncated }, diagnosis });
+  }
+
+  const chosen = chooseDiagnosis(evidence);
+  const job = evidence.find((entry) => entry.diagnosis === chosen);
+  await updateIncident(deps.db, incident.id, {
+    status: "diagnosed",
+    jobId: job?.id ?? incident.jobId,
+    jobName: job?.name ?? incident.jobName,
+    category: chosen.category,
+    transient: chosen.transient,
+    confidence: chosen.confidence,
+    fingerprint: chosen.fingerprint,
+    fingerprintVersion: chosen.fingerprintVersion,
+    errorLine: chosen.errorLine,
+    summary: chosen.summary,
+    ruleId: chosen.ruleId,
+    excerpt: chosen.excerpt,
+    embedding: Array.from(embed(failureText(chosen))),
+    embeddingModel: EMBEDDING_MODEL,
+    diagnosis: chosen,
+    evidence: {
+      jobs: evidence.map((entry) => ({
+        ...entry,
+        annotations: entry.annotations.map(redactAnnotation),
+      })),
+    },
+  });
+  deps.log.info(
+    {
+      incident: incident.id,
+      category: chosen.category,
+      confidence: chosen.confidence,
+      rule: chosen.ruleId,
+    },
+    "incident diagnosed",
+  );
+  return chosen;
+}
+
+/** The surest recognised diagnosis; an unrecognised one only when nothing was recognised. */
+export function chooseDiagnosis(evidence: readonly { diagnosis: Diagnosis }[]): Diagnosis {
+  const ranked = evidence
+    .map((entry) => entry.diagnosis)
+    .sort(
+      (a, b) =>
+        Number(b.category !== "unknown") - Number(a.category !== "unknown") ||
+        b.confidence - a.confidence,
+    );
+  const best = ranked[0];
+  if (!best) throw new Error("chooseDiagnosis needs at least one diagnosis");
+  return best;
+}
+
+/** Re-exported for callers that embed a diagnosis the way incidents are embedded. */
+export { failureText };
+
+function redactAnnotation<A extends { message: string }>(annotation: A): A {
+  return { ...annotation, message: redact(annotation.message) };
+}
