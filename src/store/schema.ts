@@ -14,9 +14,10 @@ import {
   uuid,
   vector,
 } from "drizzle-orm/pg-core";
+import { EMBEDDING_DIMENSIONS } from "../diagnosis/embedding.ts";
 
 /** Width of every embedding the store keeps; vectors from other models are kept apart by `embeddingModel`. */
-export const EMBEDDING_DIMENSIONS = 384;
+export { EMBEDDING_DIMENSIONS };
 
 const at = (name: string) => timestamp(name, { withTimezone: true }).notNull().defaultNow();
 
@@ -140,8 +141,48 @@ export const feedback = pgTable(
   (t) => [index("feedback_incident_idx").on(t.incidentId)],
 );
 
+/**
+ * The memory: failures whose fix is known, and what fixed them. Learned from incidents with a
+ * known outcome, from the team's Slack threads, and from people (`codehealer remember`).
+ */
+export const solutions = pgTable(
+  "solutions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    fingerprint: text("fingerprint").notNull(),
+    fingerprintVersion: integer("fingerprint_version").notNull(),
+    embedding: vector("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    /** Which model made the embedding: vectors of different models are never compared. */
+    embeddingModel: text("embedding_model").notNull(),
+    category: text("category").notNull(),
+    repository: text("repository"),
+    organization: text("organization"),
+    /** What fixed it, in a sentence or a paragraph (redacted). */
+    fix: text("fix").notNull(),
+    /** The change that fixed it, as a unified diff or search/replace edits, when there was one. */
+    patch: text("patch"),
+    source: text("source", { enum: ["incident", "slack", "manual"] }).notNull(),
+    /** Where it came from: an incident id, a Slack thread permalink, or `manual:<id>`. */
+    sourceRef: text("source_ref").notNull(),
+    errorLine: text("error_line"),
+    excerpt: text("excerpt"),
+    successes: integer("successes").notNull().default(0),
+    failures: integer("failures").notNull().default(0),
+    createdAt: at("created_at"),
+    updatedAt: at("updated_at"),
+  },
+  (t) => [
+    // The same thread or incident is remembered once; ingesting it again updates it.
+    uniqueIndex("solutions_source_ref_key").on(t.source, t.sourceRef),
+    index("solutions_fingerprint_idx").on(t.fingerprint),
+    index("solutions_embedding_hnsw").using("hnsw", t.embedding.op("vector_cosine_ops")),
+  ],
+);
+
 export type Delivery = typeof deliveries.$inferSelect;
 export type Incident = typeof incidents.$inferSelect;
 export type NewIncident = typeof incidents.$inferInsert;
 export type Action = typeof actions.$inferSelect;
 export type Feedback = typeof feedback.$inferSelect;
+export type Solution = typeof solutions.$inferSelect;
+export type NewSolution = typeof solutions.$inferInsert;
