@@ -88,9 +88,11 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   },
   {
     // password=…, "token": "…", --api-key …, API_KEY: … — keep the name, mask the value.
+    // The name's parts around the keyword are bounded ({0,64}): unbounded, a long run of word
+    // characters made every start position rescan the run, quadratic in the line's length.
     id: "secret-assignment",
     pattern:
-      /(["']?)([A-Za-z0-9_.-]*(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*)\1(\s*[:=]\s*|\s*=>\s*)(["']?)([^\s"'`,;&]+)\4/gi,
+      /(["']?)([A-Za-z0-9_.-]{0,64}(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,64})\1(\s*[:=]\s*|\s*=>\s*)(["']?)([^\s"'`,;&]+)\4/gi,
     replace: (m, quote = "", key = "", sep = "", valueQuote = "", value = "") =>
       NOT_A_SECRET.test(value) || value.startsWith("[REDACTED")
         ? m

@@ -105,3 +105,13 @@ describe("createPemMasker", () => {
     expect(mask("MIIDdzCCAl+gAwIBAgIE")).toBe("MIIDdzCCAl+gAwIBAgIE");
   });
 });
+
+describe("redact on hostile input", () => {
+  it("masks a secret after a 200 KB run of word characters (the patterns stay linear)", () => {
+    const run = `eyJ${"a".repeat(200_000)}`;
+    const out = redact(`${run} api_key=AbCdEf0123456789xyz`);
+    expect(out.startsWith(run)).toBe(true);
+    expect(out).toContain("api_key=[REDACTED:secret]");
+    expect(out).not.toContain("AbCdEf0123456789xyz");
+  });
+});
