@@ -1,0 +1,82 @@
+/**
+ * Globs for branch names, workflow names and file paths. Only three things are special:
+ * `*` (any run of characters within one `/`-separated segment, dots included), `?` (one such
+ * character) and `**` (any number of whole segments, zero included). Everything else, `[` and
+ * `{` too, is literal.
+ *
+ * Written here rather than taken from Node's `path.matchesGlob` (minimatch underneath): that
+ * one leaves dotfiles out, so it says `config/.secrets.json` does not match `**\/*secret*`, and a
+ * guardrail must not have that hole. The matcher backtracks only to the last star, so a
+ * match costs at most (pattern length × subject length) steps, never an exponential blow-up on
+ * a hostile pattern or path.
+ */
+export function matchesGlob(subject: string, pattern: string): boolean {
+  const want = pattern.split("/");
+  const have = subject.split("/");
+  let w = 0;
+  let h = 0;
+  // Where the last `**` stood, and how many subject segments it has swallowed so far.
+  let starW = -1;
+  let starH = 0;
+  while (h < have.length) {
+    if (want[w] === "**") {
+      starW = w++;
+      starH = h;
+    } else if (w < want.length && matchSegment(have[h]!, want[w]!)) {
+      w++;
+      h++;
+    } else if (starW >= 0) {
+      w = starW + 1;
+      h = ++starH;
+    } else {
+      return false;
+    }
+  }
+  while (want[w] === "**") w++;
+  return w === want.length;
+}
+
+// The same algorithm one level down: characters instead of segments, `*` instead of `**`.
+function matchSegment(have: string, want: string): boolean {
+  let w = 0;
+  let h = 0;
+  let starW = -1;
+  let starH = 0;
+  while (h < have.length) {
+    if (want[w] === "*") {
+      starW = w++;
+      starH = h;
+    } else if (w < want.length && (want[w] === "?" || want[w] === have[h])) {
+      w++;
+      h++;
+    } else if (starW >= 0) {
+      w = starW + 1;
+      h = ++starH;
+    } else {
+      return false;
+    }
+  }
+  while (want[w] === "*") w++;
+  return w === want.length;
+}
+
+/** Whether `subject` matches any of `patterns`. */
+export function matchesAny(subject: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => matchesGlob(subject, pattern));
+}
+
+/**
+ * What is wrong with a glob, in words for the person who wrote it, or null. Syntax that other
+ * glob dialects give a meaning to is refused rather than taken literally, so that a pattern
+ * never silently matches less than its author meant.
+ */
+export function globProblem(pattern: string): string | null {
+  if (pattern.trim() === "") return "must not be empty";
+  if (pattern.startsWith("!")) return "cannot start with `!`: negation is not supported";
+  if (pattern.includes("\\")) return "must use `/` between folders; `\\` is not supported";
+  if (/\{[^}]*,[^}]*\}/.test(pattern))
+    return "uses `{a,b}`, which is not supported: list each pattern on its own";
+  if (pattern.split("/").some((segment) => segment.includes("**") && segment !== "**"))
+    return "uses `**` inside a name: `**` must stand alone between slashes, as in `src/**/test`";
+  return null;
+}
