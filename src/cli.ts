@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { diagnoseStream } from "./diagnosis/diagnose.ts";
-import { diagnosisJson, diagnosisText } from "./diagnosis/format.ts";
-import { readEnv } from "./env.ts";
+import { memoryDiagnosisJson, memoryDiagnosisText } from "./diagnosis/memory-format.ts";
+import { recall, withMemory } from "./diagnosis/memory-recall.ts";
+import { reindex } from "./diagnosis/memory-reindex.ts";
+import { rememberDiagnosis, rememberProblem } from "./diagnosis/memory-remember.ts";
+import { type Env, readEnv } from "./env.ts";
 import { start } from "./start.ts";
-import { migrate, migrationStatus, openDatabase } from "./store/database.ts";
+import { type Database, migrate, migrationStatus, openDatabase } from "./store/database.ts";
 import { jobCounts } from "./store/queue.ts";
 
 const usage = `Usage: codehealer <command> [options]
@@ -14,7 +18,13 @@ Commands:
   start [--role web|worker|all]   run the app (default role: all; env CODEHEALER_ROLE)
   migrate [--db <dir>]            apply database migrations and exit
   jobs [--db <dir>]               show the durable queue's jobs by state (dead letters included)
-  diagnose <file…|-> [--json]     diagnose CI logs offline; - reads standard input
+  diagnose <file…|-> [--json] [--repo owner/name]
+                                  diagnose CI logs; - reads standard input. Rules always; memory
+                                  too when the database exists (nothing is created otherwise)
+  remember <log-file> --fix "<what fixed it>" [--patch <file>] [--repo owner/name]
+                                  remember what fixed the failure in a log
+  reindex [--batch 500]           recompute stored fingerprints and embeddings after an
+                                  algorithm or model change (resumable)
 
 The database is DATABASE_URL when set, otherwise the embedded one in CODEHEALER_DATA_DIR
 (default ./.codehealer/db); --db <dir> chooses another embedded folder.
@@ -29,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
       role: { type: "string" },
       db: { type: "string" },
       json: { type: "boolean" },
+      repo: { type: "string" },
+      fix: { type: "string" },
+      patch: { type: "string" },
+      batch: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -85,27 +99,122 @@ export async function main(argv: string[]): Promise<number> {
     case "diagnose": {
       if (positionals.length === 0)
         throw new Error("diagnose needs a log file, or - for standard input");
+      const repository = repositoryOption(values.repo);
+      const memory = await openMemory(env);
       let failed = 0;
-      for (const file of positionals) {
-        try {
-          const input = file === "-" ? process.stdin : createReadStream(file);
-          const diagnosis = await diagnoseStream(input);
-          process.stdout.write(
-            values.json ? `${diagnosisJson(file, diagnosis)}\n` : diagnosisText(file, diagnosis),
-          );
-        } catch (error) {
-          failed++;
-          process.stderr.write(
-            `codehealer: ${file}: ${error instanceof Error ? error.message : String(error)}\n`,
-          );
+      try {
+        for (const file of positionals) {
+          try {
+            const input = file === "-" ? process.stdin : createReadStream(file);
+            const rules = await diagnoseStream(input);
+            const diagnosis = memory
+              ? await recall(memory.db, rules, { repository })
+              : withMemory(rules, []);
+            process.stdout.write(
+              values.json
+                ? `${memoryDiagnosisJson(file, diagnosis)}\n`
+                : memoryDiagnosisText(file, diagnosis),
+            );
+          } catch (error) {
+            failed++;
+            process.stderr.write(`codehealer: ${file}: ${messageOf(error)}\n`);
+          }
         }
+      } finally {
+        await memory?.close();
       }
       return failed > 0 ? 1 : 0;
+    }
+    case "remember": {
+      const [file, ...extra] = positionals;
+      if (!file || extra.length > 0 || !values.fix?.trim())
+        throw new Error(
+          'remember needs one log file and what fixed it: remember <log-file> --fix "…"',
+        );
+      const repository = repositoryOption(values.repo);
+      // Everything is checked before the database is opened: a refused call stores nothing.
+      if ((await stat(file)).size === 0) throw new Error(`${file} is empty: nothing to remember`);
+      const patch = values.patch ? await readFile(values.patch, "utf8") : null;
+      const diagnosis = await diagnoseStream(createReadStream(file));
+      const problem = rememberProblem(diagnosis);
+      if (problem) throw new Error(`${file}: not remembered: ${problem}`);
+      const database = await openDatabase({
+        url: env.DATABASE_URL,
+        dataDir: env.CODEHEALER_DATA_DIR,
+      });
+      try {
+        await migrate(database);
+        const solution = await rememberDiagnosis(database.db, diagnosis, {
+          fix: values.fix,
+          patch,
+          repository,
+        });
+        const updated = solution.createdAt.getTime() !== solution.updatedAt.getTime();
+        process.stdout.write(
+          [
+            `${updated ? "updated" : "remembered"} ${solution.sourceRef} (${solution.id})`,
+            `  ${solution.category}: ${solution.errorLine ?? ""}`,
+            `  fix: ${solution.fix}${solution.patch ? " (with a patch)" : ""}`,
+            `  repository: ${solution.repository ?? "any"}  record: ${solution.successes} worked, ${solution.failures} did not`,
+            "",
+          ].join("\n"),
+        );
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case "reindex": {
+      const batch = values.batch === undefined ? 500 : Number(values.batch);
+      const database = await openDatabase({
+        url: env.DATABASE_URL,
+        dataDir: env.CODEHEALER_DATA_DIR,
+      });
+      try {
+        await migrate(database);
+        const report = await reindex(database.db, {
+          batch,
+          onBatch: ({ table, done }) => process.stderr.write(`reindexed ${done} ${table}\n`),
+        });
+        process.stdout.write(
+          `reindexed ${report.solutions} solutions and ${report.incidents} incidents (${database.driver})\n`,
+        );
+      } finally {
+        await database.close();
+      }
+      return 0;
     }
     default:
       process.stderr.write(`codehealer: unknown command ${command}\n\n${usage}`);
       return 2;
   }
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function repositoryOption(repo: string | undefined): string | undefined {
+  if (repo !== undefined && !/^[^/\s]+\/[^/\s]+$/.test(repo))
+    throw new Error(`--repo must be owner/name, not ${repo}`);
+  return repo;
+}
+
+/**
+ * The database memory lives in, for `diagnose`: only one that already exists (DATABASE_URL, or
+ * the embedded folder) and is migrated. Without it diagnose still answers from the rules alone,
+ * and says why on standard error.
+ */
+async function openMemory(env: Env): Promise<Database | null> {
+  if (!env.DATABASE_URL && !existsSync(env.CODEHEALER_DATA_DIR)) return null;
+  let database: Database | undefined;
+  try {
+    database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.CODEHEALER_DATA_DIR });
+    if ((await migrationStatus(database)).current) return database;
+    process.stderr.write("codehealer: memory not consulted: run codehealer migrate first\n");
+  } catch (error) {
+    process.stderr.write(`codehealer: memory not consulted: ${messageOf(error)}\n`);
+  }
+  await database?.close();
+  return null;
 }
 
 main(process.argv.slice(2)).then(

@@ -7,7 +7,9 @@ import type { Db } from "../store/database.ts";
 import { updateIncident } from "../store/incidents.ts";
 import type { Incident } from "../store/schema.ts";
 import { type Diagnosis, diagnoseStream, diagnoseText } from "./diagnose.ts";
-import { EMBEDDING_MODEL, embed, failureText } from "./embedding.ts";
+import { failureText } from "./embedding.ts";
+import { type MemoryDiagnosis, recall } from "./memory-recall.ts";
+import { type Embedder, embedFailure } from "./memory-text.ts";
 
 export type IncidentDeps = {
   db: Db;
@@ -15,6 +17,8 @@ export type IncidentDeps = {
   log: Logger;
   /** Per-job log cap; the tail is kept. */
   maxLogBytes?: number;
+  /** Makes the vectors memory compares; the local embedder when absent. */
+  embedder?: Embedder;
 };
 
 /** Jobs whose logs are read per incident: a matrix of 40 identical failures says nothing more after a few. */
@@ -31,12 +35,14 @@ export type JobEvidence = Omit<FailedJob, "output"> & {
  * 1. find the failed jobs of the run attempt (or the failed checks of the suite);
  * 2. diagnose each one's log, streamed and size-capped, with its failed step and annotations;
  * 3. choose the diagnosis that tells the most (the surest recognised one);
- * 4. store the evidence, the diagnosis and its embedding on the incident.
+ * 4. consult memory: a failure seen before (in this repository first, then in the
+ *    organisation, then anywhere) raises or settles the diagnosis and brings the fix that worked;
+ * 5. store the evidence, the combined diagnosis and its embedding on the incident.
  */
 export async function diagnoseIncident(
   deps: IncidentDeps,
   incident: Incident,
-): Promise<Diagnosis | null> {
+): Promise<MemoryDiagnosis | null> {
   const [owner = "", repo = ""] = incident.repository.split("/");
   const jobs =
     incident.provider === "actions"
@@ -77,8 +83,10 @@ export async function diagnoseIncident(
     evidence.push({ ...kept, log: { bytes: log.bytes, truncated: log.truncated }, diagnosis });
   }
 
-  const chosen = chooseDiagnosis(evidence);
-  const job = evidence.find((entry) => entry.diagnosis === chosen);
+  const rules = chooseDiagnosis(evidence);
+  const job = evidence.find((entry) => entry.diagnosis === rules);
+  const embedding = await embedFailure(rules, deps.embedder);
+  const chosen = await recall(deps.db, rules, { repository: incident.repository, embedding });
   await updateIncident(deps.db, incident.id, {
     status: "diagnosed",
     jobId: job?.id ?? incident.jobId,
@@ -92,8 +100,8 @@ export async function diagnoseIncident(
     summary: chosen.summary,
     ruleId: chosen.ruleId,
     excerpt: chosen.excerpt,
-    embedding: Array.from(embed(failureText(chosen))),
-    embeddingModel: EMBEDDING_MODEL,
+    embedding: embedding.vector,
+    embeddingModel: embedding.model,
     diagnosis: chosen,
     evidence: {
       jobs: evidence.map((entry) => ({
@@ -108,6 +116,8 @@ export async function diagnoseIncident(
       category: chosen.category,
       confidence: chosen.confidence,
       rule: chosen.ruleId,
+      source: chosen.source,
+      remembered: chosen.remembered?.solutionId,
     },
     "incident diagnosed",
   );

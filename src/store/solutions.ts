@@ -58,8 +58,11 @@ export async function recordSolutionOutcome(db: Db, id: string, succeeded: boole
     .where(eq(solutions.id, id));
 }
 
-/** A remembered solution as a search returns it: without its vector, with its cosine distance. */
-export type SolutionMatch = Omit<Solution, "embedding"> & { distance: number };
+/**
+ * A remembered solution as a search returns it: with its cosine distance, without its vector
+ * and excerpt (kilobytes per row that no caller of a search reads).
+ */
+export type SolutionMatch = Omit<Solution, "embedding" | "excerpt"> & { distance: number };
 
 /** What every search filters on; the embedding model is not optional. */
 export type SolutionSearch = {
@@ -73,7 +76,7 @@ export type SolutionSearch = {
   limit: number;
 };
 
-const { embedding: _embedding, ...listed } = getTableColumns(solutions);
+const { embedding: _embedding, excerpt: _excerpt, ...listed } = getTableColumns(solutions);
 
 function conditions(search: SolutionSearch): SQL | undefined {
   return and(
@@ -93,9 +96,9 @@ const distanceTo = (vector: readonly number[]) =>
 /**
  * The solutions nearest to a vector in cosine distance, nearest first. Ordered by the distance
  * alone so that Postgres walks the HNSW index (`vector_cosine_ops`); run it inside
- * {@link withVectorSearch} for its recall settings.
+ * {@link withVectorSearch} for its recall settings. Returns the query, to await or to EXPLAIN.
  */
-export async function nearestSolutions(db: Db, search: SolutionSearch): Promise<SolutionMatch[]> {
+export function nearestSolutions(db: Db, search: SolutionSearch) {
   const distance = distanceTo(search.vector);
   return db
     .select({ ...listed, distance })
@@ -202,8 +205,11 @@ export async function updateSolutionIndex(
   id: string,
   changes: Pick<
     NewSolution,
-    "fingerprint" | "fingerprintVersion" | "embedding" | "embeddingModel" | "sourceRef"
-  >,
+    "fingerprint" | "fingerprintVersion" | "embeddingModel" | "sourceRef"
+  > & {
+    /** Left as it is when undefined (the model did not change). */
+    embedding?: number[] | undefined;
+  },
 ): Promise<void> {
   await db
     .update(solutions)
