@@ -8,6 +8,8 @@ import { recall, withMemory } from "./diagnosis/memory-recall.ts";
 import { reindex } from "./diagnosis/memory-reindex.ts";
 import { rememberDiagnosis, rememberProblem } from "./diagnosis/memory-remember.ts";
 import { type Env, readEnv } from "./env.ts";
+import { createLogger } from "./log.ts";
+import { formatIngestReport, ingestSlackCommand } from "./slack/command.ts";
 import { start } from "./start.ts";
 import { type Database, migrate, migrationStatus, openDatabase } from "./store/database.ts";
 import { jobCounts } from "./store/queue.ts";
@@ -23,6 +25,9 @@ Commands:
                                   too when the database exists (nothing is created otherwise)
   remember <log-file> --fix "<what fixed it>" [--patch <file>] [--repo owner/name]
                                   remember what fixed the failure in a log
+  ingest-slack --channel <id> [--since <date|30d>] [--dry-run]
+                                  remember a Slack channel's answered failure threads
+                                  (needs SLACK_BOT_TOKEN; see docs/slack.md)
   reindex [--batch 500]           recompute stored fingerprints and embeddings after an
                                   algorithm or model change (resumable)
 
@@ -43,6 +48,9 @@ export async function main(argv: string[]): Promise<number> {
       fix: { type: "string" },
       patch: { type: "string" },
       batch: { type: "string" },
+      channel: { type: "string" },
+      since: { type: "string" },
+      "dry-run": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
@@ -159,6 +167,25 @@ export async function main(argv: string[]): Promise<number> {
             "",
           ].join("\n"),
         );
+      } finally {
+        await database.close();
+      }
+      return 0;
+    }
+    case "ingest-slack": {
+      // Needs the database before Slack: a fresh --db folder has no tables yet.
+      const database = await openDatabase({
+        url: env.DATABASE_URL,
+        dataDir: env.CODEHEALER_DATA_DIR,
+      });
+      try {
+        await migrate(database);
+        const dryRun = values["dry-run"] ?? false;
+        const report = await ingestSlackCommand(
+          { channel: values.channel, since: values.since, dryRun },
+          { db: database.db, log: await createLogger({ ...env, LOG_LEVEL: "warn" }) },
+        );
+        process.stdout.write(formatIngestReport(report, dryRun));
       } finally {
         await database.close();
       }

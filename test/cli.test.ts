@@ -84,6 +84,19 @@ describe("codehealer start", () => {
   });
 });
 
+describe("codehealer ingest-slack", () => {
+  it("says which variable is missing when there is no Slack token, and stores nothing", () => {
+    const { SLACK_BOT_TOKEN, ...env } = bareEnv();
+    const result = spawnSync(process.execPath, [cli, "ingest-slack", "--channel", "C0123456789"], {
+      env,
+      encoding: "utf8",
+    });
+    expect(result.stderr).toMatch(/SLACK_BOT_TOKEN/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.status).toBe(1);
+  });
+});
+
 describe("codehealer migrate", () => {
   it("applies the migrations and reports them", () => {
     const result = spawnSync(process.execPath, [cli, "migrate"], {

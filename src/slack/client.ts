@@ -1,13 +1,16 @@
-import {
+import slack, {
   LogLevel,
   type RetryOptions,
-  retryPolicies,
   type Logger as SlackLogger,
   WebClient,
 } from "@slack/web-api";
 import type { Logger } from "pino";
 import { redact } from "../logs/redact.ts";
 import { boundText } from "./bound-text.ts";
+
+// @slack/web-api is CommonJS, and Node's ESM loader cannot see `retryPolicies` as a named
+// export (vitest's transform can, which is how this went unnoticed): take it from the default.
+const { retryPolicies } = slack;
 
 export type SlackClientOptions = {
   log: Logger;
