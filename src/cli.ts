@@ -9,7 +9,7 @@ import { reindex } from "./diagnosis/memory-reindex.ts";
 import { rememberDiagnosis, rememberProblem } from "./diagnosis/memory-remember.ts";
 import { type Env, readEnv } from "./env.ts";
 import { createLogger } from "./log.ts";
-import { formatIngestReport, ingestSlackCommand } from "./slack/command.ts";
+import { formatIngestReport, ingestSlackCommand, ingestSlackSettings } from "./slack/command.ts";
 import { start } from "./start.ts";
 import { type Database, migrate, migrationStatus, openDatabase } from "./store/database.ts";
 import { jobCounts } from "./store/queue.ts";
@@ -173,19 +173,24 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case "ingest-slack": {
-      // Needs the database before Slack: a fresh --db folder has no tables yet.
+      const args = {
+        channel: values.channel,
+        since: values.since,
+        dryRun: values["dry-run"] ?? false,
+      };
+      ingestSlackSettings(args); // a wrong channel or token is reported before anything is opened
+      // The database before Slack: a fresh --db folder has no tables yet.
       const database = await openDatabase({
         url: env.DATABASE_URL,
         dataDir: env.CODEHEALER_DATA_DIR,
       });
       try {
         await migrate(database);
-        const dryRun = values["dry-run"] ?? false;
-        const report = await ingestSlackCommand(
-          { channel: values.channel, since: values.since, dryRun },
-          { db: database.db, log: await createLogger({ ...env, LOG_LEVEL: "warn" }) },
-        );
-        process.stdout.write(formatIngestReport(report, dryRun));
+        const report = await ingestSlackCommand(args, {
+          db: database.db,
+          log: await createLogger({ ...env, LOG_LEVEL: "warn" }),
+        });
+        process.stdout.write(formatIngestReport(report, args.dryRun));
       } finally {
         await database.close();
       }

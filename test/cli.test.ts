@@ -42,7 +42,7 @@ describe("codehealer start", () => {
         output += chunk;
       });
       try {
-        await until(async () => output.includes("listening"), 30_000, "the app to listen");
+        await until(async () => output.includes("listening"), 80_000, "the app to listen");
         expect(output).toMatch(
           /Set APP_ID, PRIVATE_KEY \(or PRIVATE_KEY_PATH\), WEBHOOK_SECRET and restart/,
         );
@@ -60,7 +60,7 @@ describe("codehealer start", () => {
         child.kill("SIGTERM");
         await new Promise((resolve) => child.once("exit", resolve));
       }
-    });
+    }, 90_000);
   });
 
   it("refuses a separate web role on the embedded database, with the reason and no stack trace", () => {
@@ -86,7 +86,8 @@ describe("codehealer start", () => {
 
 describe("codehealer ingest-slack", () => {
   it("says which variable is missing when there is no Slack token, and stores nothing", () => {
-    const { SLACK_BOT_TOKEN, ...env } = bareEnv();
+    const env: NodeJS.ProcessEnv = { ...bareEnv() };
+    delete env.SLACK_BOT_TOKEN;
     const result = spawnSync(process.execPath, [cli, "ingest-slack", "--channel", "C0123456789"], {
       env,
       encoding: "utf8",

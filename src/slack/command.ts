@@ -30,14 +30,23 @@ export type IngestSlackDeps = {
   now?: Date;
 };
 
+/** What `codehealer ingest-slack` needs, checked: each error names what to fix. */
+export type IngestSlackSettings = {
+  channel: string;
+  since: Date | null;
+  token: string;
+  slackApiUrl: string | undefined;
+};
+
 /**
- * `codehealer ingest-slack --channel C… [--since 30d] [--dry-run]`: checks its arguments and
- * the Slack settings (each error names what to fix), then ingests the channel.
+ * Checks the command's arguments and the Slack settings without touching Slack or the
+ * database, so a mistake is reported before anything is opened.
  */
-export async function ingestSlackCommand(
+export function ingestSlackSettings(
   args: IngestSlackArgs,
-  { db, log, env = process.env, now = new Date() }: IngestSlackDeps,
-): Promise<IngestReport> {
+  env: NodeJS.ProcessEnv = process.env,
+  now: Date = new Date(),
+): IngestSlackSettings {
   if (!args.channel || !/^[CG][A-Z0-9]{6,}$/.test(args.channel))
     throw new Error(
       `--channel must be a channel id such as C0123456789 (in Slack: the channel's details, at the bottom), not ${args.channel ? `"${args.channel}"` : "missing"}`,
@@ -49,12 +58,31 @@ export async function ingestSlackCommand(
     throw new Error(
       `Invalid environment:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`,
     );
-  const since = args.since ? parseSince(args.since, now) : null;
-  const client = slackClient(parsed.data.SLACK_BOT_TOKEN, {
+  return {
+    channel: args.channel,
+    since: args.since ? parseSince(args.since, now) : null,
+    token: parsed.data.SLACK_BOT_TOKEN,
+    slackApiUrl: parsed.data.SLACK_API_URL,
+  };
+}
+
+/**
+ * `codehealer ingest-slack --channel C… [--since 30d] [--dry-run]`: checks its arguments and
+ * the Slack settings (each error names what to fix), then ingests the channel.
+ */
+export async function ingestSlackCommand(
+  args: IngestSlackArgs,
+  { db, log, env = process.env, now = new Date() }: IngestSlackDeps,
+): Promise<IngestReport> {
+  const settings = ingestSlackSettings(args, env, now);
+  const client = slackClient(settings.token, {
     log,
-    ...(parsed.data.SLACK_API_URL ? { slackApiUrl: parsed.data.SLACK_API_URL } : {}),
+    ...(settings.slackApiUrl ? { slackApiUrl: settings.slackApiUrl } : {}),
   });
-  return ingestSlack({ client, db, log }, { channel: args.channel, since, dryRun: args.dryRun });
+  return ingestSlack(
+    { client, db, log },
+    { channel: settings.channel, since: settings.since, dryRun: args.dryRun },
+  );
 }
 
 /** The report as the command prints it: totals, each remembered thread, and skips by reason. */

@@ -164,20 +164,13 @@ export async function recordDryRun(
   now: Date = new Date(),
 ): Promise<AuditOutcome> {
   const stored = { message, ...detail };
-  const [inserted] = await db
-    .insert(actions)
-    .values({ ...entry, idempotencyKey: entry.key, status: "dry-run", detail: stored, at: now })
-    .onConflictDoNothing({ target: actions.idempotencyKey })
-    .returning({ id: actions.id });
-  if (!inserted) {
-    const [row] = await db.select().from(actions).where(eq(actions.idempotencyKey, entry.key));
-    if (row?.status === "done") return settled(row);
-    if (row?.status === "dry-run")
-      await db
-        .update(actions)
-        .set({ detail: stored, at: now })
-        .where(eq(actions.idempotencyKey, entry.key));
-  }
+  const existing = await recordUnlessKnown(db, entry, "dry-run", stored, now);
+  if (existing?.status === "done") return settled(existing);
+  if (existing?.status === "dry-run")
+    await db
+      .update(actions)
+      .set({ detail: stored, at: now })
+      .where(eq(actions.idempotencyKey, entry.key));
   return { status: "dry-run", message, detail: stored };
 }
 
@@ -193,16 +186,30 @@ export async function recordSkipped(
   now: Date = new Date(),
 ): Promise<AuditOutcome> {
   const stored = { reason, ...detail };
+  const existing = await recordUnlessKnown(db, entry, "skipped", stored, now);
+  if (existing?.status === "done") return settled(existing);
+  return { status: "skipped", reason, detail: stored };
+}
+
+/**
+ * Records an action that was not performed under its key, unless the key is already known;
+ * returns the row already there, which the caller weighs (a done action stays done).
+ */
+async function recordUnlessKnown(
+  db: Db,
+  entry: AuditEntry,
+  status: "dry-run" | "skipped",
+  detail: Record<string, unknown>,
+  now: Date,
+): Promise<typeof actions.$inferSelect | undefined> {
   const [inserted] = await db
     .insert(actions)
-    .values({ ...entry, idempotencyKey: entry.key, status: "skipped", detail: stored, at: now })
+    .values({ ...entry, idempotencyKey: entry.key, status, detail, at: now })
     .onConflictDoNothing({ target: actions.idempotencyKey })
     .returning({ id: actions.id });
-  if (!inserted) {
-    const [row] = await db.select().from(actions).where(eq(actions.idempotencyKey, entry.key));
-    if (row?.status === "done") return settled(row);
-  }
-  return { status: "skipped", reason, detail: stored };
+  if (inserted) return undefined;
+  const [row] = await db.select().from(actions).where(eq(actions.idempotencyKey, entry.key));
+  return row;
 }
 
 /** The audit row of a key, if any. */
