@@ -22,7 +22,7 @@ export type ReindexOptions = {
 /** How many rows of each table were brought to the current fingerprint and embedding model. */
 export type ReindexReport = { solutions: number; incidents: number };
 
-type Stored = { category: string | null; errorLine: string | null; excerpt: string | null };
+type Stored = { errorLine: string | null; excerpt: string | null };
 
 // The current fingerprint algorithm applied to the stored evidence: the excerpt holds the
 // telling line with its context, so diagnosing it again finds the same line in nearly every
@@ -132,7 +132,6 @@ function incidentsToReindex(
       fingerprint: incidents.fingerprint,
       fingerprintVersion: incidents.fingerprintVersion,
       embeddingModel: incidents.embeddingModel,
-      category: incidents.category,
       errorLine: incidents.errorLine,
       excerpt: incidents.excerpt,
     })

@@ -175,6 +175,10 @@ export const solutions = pgTable(
     // The same thread or incident is remembered once; ingesting it again updates it.
     uniqueIndex("solutions_source_ref_key").on(t.source, t.sourceRef),
     index("solutions_fingerprint_idx").on(t.fingerprint),
+    // A search scoped to one repository or organisation reads these rows directly instead of
+    // walking much of the HNSW graph to find them (bench:memory: ~100 ms → ~2 ms).
+    index("solutions_repository_idx").on(t.repository),
+    index("solutions_organization_idx").on(t.organization),
     index("solutions_embedding_hnsw").using("hnsw", t.embedding.op("vector_cosine_ops")),
   ],
 );

@@ -156,7 +156,6 @@ export type SolutionToReindex = Pick<
   | "fingerprint"
   | "fingerprintVersion"
   | "embeddingModel"
-  | "category"
   | "errorLine"
   | "excerpt"
   | "source"
@@ -179,7 +178,6 @@ export async function solutionsToReindex(
       fingerprint: solutions.fingerprint,
       fingerprintVersion: solutions.fingerprintVersion,
       embeddingModel: solutions.embeddingModel,
-      category: solutions.category,
       errorLine: solutions.errorLine,
       excerpt: solutions.excerpt,
       source: solutions.source,

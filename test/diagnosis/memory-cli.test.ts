@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const cli = new URL("../../src/cli.ts", import.meta.url).pathname;
 const fixture = new URL("../../fixtures/logs/python-import-error.log", import.meta.url).pathname;
 
-const PATCH = "--- a/requirements.txt\n+++ b/requirements.txt\n@@ -1 +1,2 @@\n numpy==2.4.6\n+pandas==2.2.3\n";
+const PATCH =
+  "--- a/requirements.txt\n+++ b/requirements.txt\n@@ -1 +1,2 @@\n numpy==2.4.6\n+pandas==2.2.3\n";
 
 let dir: string;
 let db: string;
@@ -23,7 +24,7 @@ afterAll(async () => {
 function codehealer(...args: string[]) {
   // --db chooses the embedded folder; no DATABASE_URL may leak in from the test run.
   const { DATABASE_URL, ...env } = process.env;
-  return spawnSync(process.execPath, [cli, ...args], { env, encoding: "utf8", timeout: 60_000 });
+  return spawnSync(process.execPath, [cli, ...args], { env, encoding: "utf8", timeout: 120_000 });
 }
 
 /** The same failure in a later run: every timestamp an hour and a few minutes later. */
@@ -38,7 +39,8 @@ async function laterRun(): Promise<string> {
   return file;
 }
 
-describe("codehealer remember, then diagnose", () => {
+// Each command is a child process that opens (and first migrates) an embedded database.
+describe("codehealer remember, then diagnose", { timeout: 120_000 }, () => {
   it("diagnoses from the rules alone, creating nothing, while there is no database", async () => {
     const result = codehealer("diagnose", "--json", "--db", db, await laterRun());
     expect(result.status).toBe(0);
@@ -96,7 +98,9 @@ describe("codehealer remember, then diagnose", () => {
     );
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^updated manual:[0-9a-f]{32} /);
-    expect(result.stdout).toMatch(/fix: Add pandas to requirements.txt and pin it \(with a patch\)/);
+    expect(result.stdout).toMatch(
+      /fix: Add pandas to requirements.txt and pin it \(with a patch\)/,
+    );
   });
 
   it("shows the remembered fix when diagnosing a later run of the same failure", async () => {

@@ -117,17 +117,15 @@ describe(`solutions on ${driver}`, () => {
         `npm error 404 Not Found - GET https://registry.npmjs.org/left-pad-${i}`;
       const timedOut = (i: number) =>
         `npm error code ETIMEDOUT request to https://registry.npmjs.org/pkg-${i}`;
-      await db
-        .insert(solutions)
-        .values(
-          Array.from({ length: 300 }, (_, i) =>
-            solution({
-              sourceRef: `crowd-${i}`,
-              category: "dependency_missing",
-              embedding: vector(missing(i)),
-            }),
-          ),
-        );
+      await db.insert(solutions).values(
+        Array.from({ length: 300 }, (_, i) =>
+          solution({
+            sourceRef: `crowd-${i}`,
+            category: "dependency_missing",
+            embedding: vector(missing(i)),
+          }),
+        ),
+      );
       for (let i = 0; i < 5; i++)
         await saveSolution(
           db,
