@@ -7,7 +7,6 @@ import type { Db } from "../store/database.ts";
 import { updateIncident } from "../store/incidents.ts";
 import type { Incident } from "../store/schema.ts";
 import { type Diagnosis, diagnoseStream, diagnoseText } from "./diagnose.ts";
-import { failureText } from "./embedding.ts";
 import { type MemoryDiagnosis, recall } from "./memory-recall.ts";
 import { type Embedder, embedFailure } from "./memory-text.ts";
 
@@ -137,9 +136,6 @@ export function chooseDiagnosis(evidence: readonly { diagnosis: Diagnosis }[]): 
   if (!best) throw new Error("chooseDiagnosis needs at least one diagnosis");
   return best;
 }
-
-/** Re-exported for callers that embed a diagnosis the way incidents are embedded. */
-export { failureText };
 
 function redactAnnotation<A extends { message: string }>(annotation: A): A {
   return { ...annotation, message: redact(annotation.message) };

@@ -1,6 +1,5 @@
 import type { Diagnosis } from "../diagnosis/diagnose.ts";
-import { EMBEDDING_MODEL, embed } from "../diagnosis/embedding.ts";
-import { failureText } from "../diagnosis/incident.ts";
+import { EMBEDDING_MODEL, embed, failureText } from "../diagnosis/embedding.ts";
 import type { SolutionInput } from "../store/solutions.ts";
 import type { ThreadMessage } from "./messages.ts";
 
