@@ -4,7 +4,7 @@ import {
   bound,
   CHECK_OUTPUT_LIMIT,
   codeBlock,
-  inlineCode,
+  failedJobLines,
   link,
   percent,
   plain,
@@ -128,16 +128,7 @@ function summary(view: IncidentView, input: CheckRunInput): string {
 
 function text(view: IncidentView): string {
   const parts: string[] = [];
-  if (view.jobs.length > 0)
-    parts.push(
-      "### Failed jobs",
-      view.jobs
-        .map((job) => {
-          const step = job.failedSteps[0];
-          return `- ${link(job.name, job.htmlUrl)}${step ? ` — failed step ${inlineCode(step)}` : ""}`;
-        })
-        .join("\n"),
-    );
+  if (view.jobs.length > 0) parts.push("### Failed jobs", failedJobLines(view.jobs).join("\n"));
   if (view.excerpt) parts.push("### The telling lines", codeBlock(view.excerpt));
   if (view.explanation) parts.push("### Why", plain(view.explanation));
   if (view.remedy) parts.push("### What usually fixes it", plain(view.remedy));

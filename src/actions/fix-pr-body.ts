@@ -3,6 +3,7 @@ import {
   BODY_LIMIT,
   bound,
   codeBlock,
+  failedJobLines,
   inlineCode,
   link,
   percent,
@@ -49,10 +50,7 @@ export function buildFixPullRequest(
     bound(tame(fix.body), EXPLANATION_LIMIT),
     fix.files.map((file) => `- ${inlineCode(file.path)}`).join("\n"),
   ];
-  const evidence = view.jobs.map((job) => {
-    const step = job.failedSteps[0];
-    return `- ${link(job.name, job.htmlUrl)}${step ? ` — failed step ${inlineCode(step)}` : ""}`;
-  });
+  const evidence = failedJobLines(view.jobs);
   if (evidence.length > 0 || view.excerpt) parts.push("## Evidence", ...evidence);
   if (view.excerpt)
     parts.push(

@@ -3,6 +3,7 @@ import {
   BODY_LIMIT,
   bound,
   codeBlock,
+  failedJobLines,
   inlineCode,
   link,
   percent,
@@ -47,16 +48,7 @@ export function buildIssue(
   if (view.explanation) parts.push("### Why", plain(view.explanation));
   if (view.remedy) parts.push("### What usually fixes it", plain(view.remedy));
   if (view.rememberedFix) parts.push("### What fixed it last time", plain(view.rememberedFix));
-  if (view.jobs.length > 0)
-    parts.push(
-      "### Failed jobs",
-      view.jobs
-        .map((job) => {
-          const step = job.failedSteps[0];
-          return `- ${link(job.name, job.htmlUrl)}${step ? ` — failed step ${inlineCode(step)}` : ""}`;
-        })
-        .join("\n"),
-    );
+  if (view.jobs.length > 0) parts.push("### Failed jobs", failedJobLines(view.jobs).join("\n"));
   parts.push(
     `Each new occurrence of this failure is added below as a comment; CodeHealer closes this issue when a fix lands.\n\n<sub>Fingerprint \`${fingerprint}\`</sub>`,
   );

@@ -75,3 +75,13 @@ export const link = (text: string, url: string | null | undefined): string =>
   url && /^https:\/\/[^\s()<>]+$/.test(url)
     ? `[${plain(text).replace(/[[\]]/g, "\\$&")}](${url})`
     : plain(text);
+
+/** One list line per failed job: its link and, when known, the step where it broke. */
+export function failedJobLines(
+  jobs: readonly { name: string; htmlUrl: string | null; failedSteps: readonly string[] }[],
+): string[] {
+  return jobs.map((job) => {
+    const step = job.failedSteps[0];
+    return `- ${link(job.name, job.htmlUrl)}${step ? ` — failed step ${inlineCode(step)}` : ""}`;
+  });
+}
