@@ -11,42 +11,34 @@
  * a hostile pattern or path.
  */
 export function matchesGlob(subject: string, pattern: string): boolean {
-  const want = pattern.split("/");
-  const have = subject.split("/");
-  let w = 0;
-  let h = 0;
-  // Where the last `**` stood, and how many subject segments it has swallowed so far.
-  let starW = -1;
-  let starH = 0;
-  while (h < have.length) {
-    if (want[w] === "**") {
-      starW = w++;
-      starH = h;
-    } else if (w < want.length && matchSegment(have[h]!, want[w]!)) {
-      w++;
-      h++;
-    } else if (starW >= 0) {
-      w = starW + 1;
-      h = ++starH;
-    } else {
-      return false;
-    }
-  }
-  while (want[w] === "**") w++;
-  return w === want.length;
+  return wildcard(subject.split("/"), pattern.split("/"), "**", matchSegment);
 }
 
-// The same algorithm one level down: characters instead of segments, `*` instead of `**`.
+// The same walk one level down: characters instead of segments, `*` instead of `**`.
 function matchSegment(have: string, want: string): boolean {
+  return wildcard(have.split(""), want.split(""), "*", (h, w) => w === "?" || w === h);
+}
+
+/**
+ * Matches `have` against `want`, where `star` in `want` stands for any run of items. It
+ * backtracks only to the last star (remembering where it stood and how much it swallowed), so
+ * it costs at most |want| × |have| steps.
+ */
+function wildcard(
+  have: readonly string[],
+  want: readonly string[],
+  star: string,
+  matches: (have: string, want: string) => boolean,
+): boolean {
   let w = 0;
   let h = 0;
   let starW = -1;
   let starH = 0;
   while (h < have.length) {
-    if (want[w] === "*") {
+    if (want[w] === star) {
       starW = w++;
       starH = h;
-    } else if (w < want.length && (want[w] === "?" || want[w] === have[h])) {
+    } else if (w < want.length && matches(have[h]!, want[w]!)) {
       w++;
       h++;
     } else if (starW >= 0) {
@@ -56,7 +48,7 @@ function matchSegment(have: string, want: string): boolean {
       return false;
     }
   }
-  while (want[w] === "*") w++;
+  while (want[w] === star) w++;
   return w === want.length;
 }
 
