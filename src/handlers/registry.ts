@@ -1,5 +1,7 @@
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import { onCheckRunCompleted, onCheckSuiteCompleted } from "./check-completed.ts";
+import { onCheckRunRequestedAction } from "./check-run-requested-action.ts";
+import { onPush } from "./push.ts";
 import type { Handler } from "./types.ts";
 import { onWorkflowRunCompleted } from "./workflow-run-completed.ts";
 
@@ -11,4 +13,6 @@ export const handlers: { [E in EmitterWebhookEventName]?: Handler<E> } = {
   "workflow_run.completed": onWorkflowRunCompleted,
   "check_run.completed": onCheckRunCompleted,
   "check_suite.completed": onCheckSuiteCompleted,
+  "check_run.requested_action": onCheckRunRequestedAction,
+  push: onPush,
 };

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { FIX_BRANCH_ROOT } from "../actions/fix-pr.ts";
 import { openIncident } from "../store/incidents.ts";
+import { onFixBranchRun } from "./fix-branch-run.ts";
 import { type Handler, ignored, processed } from "./types.ts";
 
 /** Conclusions that mean the run broke; `cancelled` is a person's choice and is left alone. */
@@ -28,6 +30,8 @@ export const onWorkflowRunCompleted: Handler<"workflow_run.completed"> = async (
       `payload lacks what a workflow run needs: ${parsed.error.issues[0]?.path.join(".")}`,
     );
   const { workflow_run: run, repository, installation } = parsed.data;
+  // CodeHealer's own fix branches: their runs validate the fix, and are never healed themselves.
+  if (run.head_branch?.startsWith(FIX_BRANCH_ROOT)) return onFixBranchRun(context, deps);
   if (!FAILED_CONCLUSIONS.some((conclusion) => conclusion === run.conclusion)) {
     return ignored(`conclusion ${run.conclusion} is not a failure`);
   }

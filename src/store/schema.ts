@@ -71,7 +71,8 @@ export const incidents = pgTable(
     conclusion: text("conclusion").notNull(),
     htmlUrl: text("html_url"),
     status: text("status", {
-      enum: ["open", "diagnosed", "acting", "resolved", "failed"],
+      // open → diagnosed → acting → acted; resolved when the fix lands, failed when it gives up.
+      enum: ["open", "diagnosed", "acting", "acted", "resolved", "failed"],
     })
       .notNull()
       .default("open"),
@@ -92,6 +93,13 @@ export const incidents = pgTable(
     embeddingModel: text("embedding_model"),
     evidence: jsonb("evidence"),
     diagnosis: jsonb("diagnosis"),
+    /** The plan decided for the incident: tier, steps, refusals and reasons (the act stage). */
+    plan: jsonb("plan"),
+    /**
+     * The fix found for the incident, whether or not the plan opened it: what the check run's
+     * "Open fix PR" button opens later.
+     */
+    fix: jsonb("fix"),
     outcome: text("outcome"),
   },
   (t) => [

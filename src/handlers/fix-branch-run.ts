@@ -1,0 +1,14 @@
+import type { Context } from "probot";
+import type { PipelineDeps, Verdict } from "./types.ts";
+import { ignored } from "./types.ts";
+
+/**
+ * A workflow run on one of CodeHealer's own fix branches (`codehealer/…`): never an incident of
+ * its own (CodeHealer must not fix its own fixes), but the validation of the fix it carries.
+ */
+export async function onFixBranchRun(
+  _context: Context<"workflow_run.completed">,
+  _deps: PipelineDeps,
+): Promise<Verdict> {
+  return ignored("a run on a CodeHealer fix branch");
+}
