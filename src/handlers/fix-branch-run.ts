@@ -1,6 +1,5 @@
 import type { Context } from "probot";
-import type { PipelineDeps, Verdict } from "./types.ts";
-import { ignored } from "./types.ts";
+import { type Handler, ignored, type PipelineDeps, type Verdict } from "./types.ts";
 
 /**
  * A workflow run on one of CodeHealer's own fix branches (`codehealer/…`): never an incident of
@@ -12,3 +11,7 @@ export async function onFixBranchRun(
 ): Promise<Verdict> {
   return ignored("a run on a CodeHealer fix branch");
 }
+
+/** A CodeHealer fix pull request closed: merged, the fix has landed and its issue is closed. */
+export const onPullRequestClosed: Handler<"pull_request.closed"> = async () =>
+  ignored("not yet handled");

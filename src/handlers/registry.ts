@@ -1,6 +1,7 @@
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import { onCheckRunCompleted, onCheckSuiteCompleted } from "./check-completed.ts";
 import { onCheckRunRequestedAction } from "./check-run-requested-action.ts";
+import { onPullRequestClosed } from "./fix-branch-run.ts";
 import { onPush } from "./push.ts";
 import type { Handler } from "./types.ts";
 import { onWorkflowRunCompleted } from "./workflow-run-completed.ts";
@@ -15,4 +16,5 @@ export const handlers: { [E in EmitterWebhookEventName]?: Handler<E> } = {
   "check_suite.completed": onCheckSuiteCompleted,
   "check_run.requested_action": onCheckRunRequestedAction,
   push: onPush,
+  "pull_request.closed": onPullRequestClosed,
 };
