@@ -1,5 +1,7 @@
 import type { Config } from "./config.ts";
+import type { ProposedFix } from "./plan-input.ts";
 import type { Candidate } from "./propose.ts";
+import { FIX_SOURCES } from "./reasons.ts";
 import type { Refusal } from "./steps.ts";
 
 /**
@@ -33,4 +35,25 @@ export function requireApproval(
       },
     };
   return { candidate, refusal: null };
+}
+
+/**
+ * A fix not yet shown to make the failing job pass is only ever a draft: its own CI on the fix
+ * branch is the validation, and only a fix whose CI passes is marked ready (never one whose CI
+ * fails). The refusal records the lesser form.
+ */
+export function draftUntilValidated(
+  candidate: Candidate,
+  fix: ProposedFix | null,
+): { candidate: Candidate; refusal: Refusal | null } {
+  if (candidate.kind !== "fix_pr" || candidate.draft || fix === null || fix.validated)
+    return { candidate, refusal: null };
+  return {
+    candidate: { ...candidate, draft: true },
+    refusal: {
+      step: "fix_pr",
+      rule: "fix_not_validated",
+      reason: `The fix (${FIX_SOURCES[fix.source]}) has not been shown to make the failing job pass: it is opened as a draft, and marked ready only if its own CI passes.`,
+    },
+  };
 }

@@ -8,7 +8,6 @@ import {
 import { matchesAny } from "./glob.ts";
 import type { PlanInput } from "./plan-input.ts";
 import type { Candidate } from "./propose.ts";
-import { FIX_SOURCES } from "./reasons.ts";
 import type { Refusal, ReportStep, StepKind } from "./steps.ts";
 
 /** A step as the guards see it: an automatic candidate, or a report by its kind. */
@@ -118,16 +117,6 @@ export const emptyFix: Guard = ({ kind }, { fix }) =>
     ? null
     : refuse("fix_pr", "empty_fix", "The proposed fix changes no file.");
 
-/** Only a fix shown to make the failing job pass is put in front of people. */
-export const fixNotValidated: Guard = ({ kind }, { fix }) =>
-  kind !== "fix_pr" || fix?.validated !== false
-    ? null
-    : refuse(
-        "fix_pr",
-        "fix_not_validated",
-        `The fix (${FIX_SOURCES[fix.source]}) was not validated: it has not been shown to make the failing job pass.`,
-      );
-
 function whyDenied(file: string, pattern: string | null, lockfilesAllowed: boolean): string {
   if (pattern === null) return `\`${file}\` is not a plain path inside the repository`;
   if (ALWAYS_DENIED_PATHS.includes(pattern))
@@ -177,7 +166,6 @@ export const AUTOMATIC_GUARDS: readonly Guard[] = [
   notRerunnable,
   rerunBudget,
   emptyFix,
-  fixNotValidated,
   deniedPath,
   protectedHead,
 ];

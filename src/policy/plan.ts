@@ -1,4 +1,4 @@
-import { requireApproval } from "./approval.ts";
+import { draftUntilValidated, requireApproval } from "./approval.ts";
 import { matchesAny } from "./glob.ts";
 import { AUTOMATIC_GUARDS, actsNow, firstRefusal, REPORT_GUARDS } from "./guards.ts";
 import { blastRadius, quietHours } from "./limits.ts";
@@ -34,7 +34,9 @@ function guardAutomatic(
       refused.push(refusal);
       continue;
     }
-    const approved = requireApproval(candidate, input.config);
+    const validated = draftUntilValidated(candidate, input.fix);
+    if (validated.refusal !== null) refused.push(validated.refusal);
+    const approved = requireApproval(validated.candidate, input.config);
     if (approved.refusal !== null) refused.push(approved.refusal);
     const deferred = quietHours(approved.candidate, input);
     if (deferred !== null) refused.push(deferred);

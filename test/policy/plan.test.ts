@@ -112,11 +112,12 @@ const TIERS: Row[] = [
 
 const GUARDRAILS: Row[] = [
   {
-    it: "refuses a fix that was not validated, and reports",
+    it: "opens a fix that was not validated as a draft only, and asks for approval",
     given: { diagnosis: TYPE_ERROR, fix: { validated: false, source: "llm" } },
-    tier: "report",
-    steps: TYPE_REPORT,
+    tier: "review",
+    steps: [fixPr(true), CHECK, ask("fix_pr")],
     refused: ["rerun/deterministic_failure", "fix_pr/fix_not_validated"],
+    says: "marked ready only if its own CI passes",
   },
   {
     it: "refuses a fix touching a workflow",
