@@ -19,7 +19,9 @@ export const NETWORK_RULES: readonly Rule[] = [
     id: "network/package-fetch",
     category: "network_transient",
     transient: true,
-    confidence: 0.8,
+    // A registry that did not answer, named with the reason: the rerun this calls for is the
+    // cheapest action there is, and the budget caps it at two per run.
+    confidence: 0.88,
     keywords: ["request to", "fetcherror"],
     unless: [/certificate|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY/i],
     patterns: [
@@ -60,7 +62,7 @@ export const NETWORK_RULES: readonly Rule[] = [
     id: "network/dns",
     category: "network_transient",
     transient: true,
-    confidence: 0.85,
+    confidence: 0.88,
     keywords: [
       "resolve host",
       "name resolution",
@@ -98,7 +100,7 @@ export const NETWORK_RULES: readonly Rule[] = [
     id: "network/connection-dropped",
     category: "network_transient",
     transient: true,
-    confidence: 0.82,
+    confidence: 0.86,
     keywords: [
       "condahttperror",
       "reset by peer",
