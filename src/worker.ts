@@ -1,10 +1,12 @@
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
 import { Context, ProbotOctokit } from "probot";
+import { type ActSources, actOnIncident } from "./actions/act.ts";
+import type { Notifier } from "./actions/notify.ts";
 import { diagnoseIncident } from "./diagnosis/incident.ts";
 import { handlers } from "./handlers/registry.ts";
 import type { Handler, PipelineDeps } from "./handlers/types.ts";
 import { getDelivery, settleDelivery, unsettledDeliveries } from "./store/deliveries.ts";
-import { getIncident } from "./store/incidents.ts";
+import { getIncident, updateIncident } from "./store/incidents.ts";
 import type { Queue } from "./store/queue.ts";
 import type { Metrics } from "./web/metrics.ts";
 
@@ -13,6 +15,12 @@ export type WorkerDeps = PipelineDeps & {
   octokitFor: (installationId: number | null) => Promise<ProbotOctokit>;
   metrics?: Pick<Metrics, "deliverySettled">;
   now?: () => Date;
+  /** Carries notifications (Slack); without one they are recorded in the audit trail only. */
+  notifier?: Notifier | null;
+  /** `CODEHEALER_DRY_RUN`: every step in every repository is only logged as `[dry-run] Would …`. */
+  dryRun?: boolean;
+  /** Where the act stage reads configuration, pull requests and fixes; GitHub by default. */
+  sources?: Partial<ActSources>;
 };
 
 /**
@@ -62,19 +70,38 @@ export async function processDelivery(deps: WorkerDeps, deliveryId: string): Pro
 }
 
 /**
- * Runs an incident through the stages after intake: evidence and diagnosis (the later stages
- * add plan and actions here). An incident already diagnosed is not diagnosed again.
+ * Runs an incident through the stages after intake, each stage once:
+ * 1. `open`: evidence and diagnosis (→ `diagnosed`);
+ * 2. `diagnosed` or `acting`: plan and act (→ `acted`). A retried job carries out the stored
+ *    plan; the steps already done are found done in the audit trail and not repeated.
+ * An incident already acted on, resolved or failed is left alone: a redelivery changes nothing.
  */
 export async function processIncident(deps: WorkerDeps, incidentId: string): Promise<void> {
-  const incident = await getIncident(deps.db, incidentId);
+  let incident = await getIncident(deps.db, incidentId);
   if (!incident) {
     deps.log.warn({ incident: incidentId }, "job for an unknown incident; nothing to do");
     return;
   }
-  if (incident.status !== "open") return;
   const log = deps.log.child({ incident: incident.id, repository: incident.repository });
-  await diagnoseIncident(
-    { db: deps.db, octokit: await deps.octokitFor(incident.installationId), log },
+  const octokit = await deps.octokitFor(incident.installationId);
+  if (incident.status === "open") {
+    await diagnoseIncident({ db: deps.db, octokit, log }, incident);
+    incident = await getIncident(deps.db, incidentId);
+  }
+  if (!incident || (incident.status !== "diagnosed" && incident.status !== "acting")) return;
+  // Nothing failed (the run was re-run or deleted before we looked): nothing to say.
+  if (incident.fingerprint === null) return;
+  await actOnIncident(
+    {
+      db: deps.db,
+      octokit,
+      log,
+      now: deps.now ?? (() => new Date()),
+      appId: deps.appId,
+      notifier: deps.notifier ?? null,
+      dryRun: deps.dryRun === true,
+      ...(deps.sources ? { sources: deps.sources } : {}),
+    },
     incident,
   );
 }
@@ -108,7 +135,23 @@ export async function startWorker(
     },
     concurrency,
   );
-  await queue.work("incident", (id) => processIncident(deps, id), concurrency);
+  await queue.work(
+    "incident",
+    async (id, job) => {
+      try {
+        await processIncident(deps, id);
+      } catch (error) {
+        const last = job.retryCount >= queue.retry.retryLimit;
+        deps.log.warn(
+          { err: error, incident: id, try: job.retryCount + 1 },
+          last ? "incident stage failed; giving up" : "incident stage failed; will retry",
+        );
+        if (last) await updateIncident(deps.db, id, { status: "failed", outcome: String(error) });
+        throw error;
+      }
+    },
+    concurrency,
+  );
   const sweep = async () => {
     const stale = await unsettledDeliveries(deps.db, new Date(Date.now() - 60_000));
     for (const id of stale) await queue.enqueue("delivery", id);

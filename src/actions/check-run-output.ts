@@ -1,3 +1,4 @@
+import type { ConfigProblem } from "../policy/config.ts";
 import type { CheckRunStep } from "../policy/steps.ts";
 import { type IncidentView, whereItFailed } from "./incident-view.ts";
 import {
@@ -5,6 +6,7 @@ import {
   CHECK_OUTPUT_LIMIT,
   codeBlock,
   failedJobLines,
+  formatConfigProblems,
   link,
   percent,
   plain,
@@ -69,6 +71,8 @@ export type CheckRunInput = {
   /** The plan's reasons, in order. */
   reasons: readonly string[];
   buttons: readonly CheckRunButton[];
+  /** What is wrong with `.github/codehealer.yml`; the check then says how to fix it. */
+  configProblems?: readonly ConfigProblem[];
 };
 
 // Annotation paths must be relative to the repository. Actions runners print workspace paths;
@@ -121,6 +125,14 @@ function summary(view: IncidentView, input: CheckRunInput): string {
   ];
   if (input.reasons.length > 0)
     lines.push("", "**What CodeHealer decided**", "", ...input.reasons.map((r) => `- ${plain(r)}`));
+  const problems = input.configProblems ?? [];
+  if (problems.length > 0)
+    lines.push(
+      "",
+      `**\`.github/codehealer.yml\` is invalid**: CodeHealer runs on safe defaults (reports only) until it is fixed.`,
+      "",
+      formatConfigProblems(problems),
+    );
   if (input.buttons.length > 0)
     lines.push("", `${input.buttons.map((b) => BUTTON_HELP[b]).join("; ")}.`);
   return bound(lines.join("\n"), CHECK_OUTPUT_LIMIT);

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { redact } from "../logs/redact.ts";
+import type { ConfigProblem } from "../policy/config.ts";
 import type { Plan, Refusal, Step } from "../policy/steps.ts";
 import { type AuditOutcome, incidentsOnPullRequest, recordSkipped } from "../store/audit.ts";
 import type { Incident } from "../store/schema.ts";
@@ -38,6 +39,8 @@ export type ExecuteContext = {
   fix?: FixInput | null;
   /** CodeHealer's check run to update rather than create. */
   checkRunId?: number | null;
+  /** What is wrong with the repository's configuration, shown on the check run. */
+  configProblems?: readonly ConfigProblem[];
 };
 
 /** How one step went. Every outcome is also in the audit trail (`actions`). */
@@ -115,6 +118,7 @@ async function perform(run: Run, step: Step): Promise<AuditOutcome> {
           reasons: run.plan.reasons,
           buttons: buttonsFor(run),
           checkRunId: context.checkRunId ?? null,
+          configProblems: context.configProblems ?? [],
         },
         options,
       );

@@ -1,3 +1,4 @@
+import type { ConfigProblem } from "../policy/config.ts";
 /**
  * Markdown for what CodeHealer posts. Log lines, step names and annotation messages are
  * untrusted (a fork's CI prints what it likes), so they go into code spans and blocks, or
@@ -84,4 +85,17 @@ export function failedJobLines(
     const step = job.failedSteps[0];
     return `- ${link(job.name, job.htmlUrl)}${step ? ` — failed step ${inlineCode(step)}` : ""}`;
   });
+}
+
+/** One problem of `.github/codehealer.yml`, with its line when known. */
+export const configProblemLine = (p: ConfigProblem, line?: number): string =>
+  `- ${inlineCode(p.path)}${line === undefined ? "" : ` (line ${line})`}: ${plain(p.message)}`;
+
+/**
+ * Problems of `.github/codehealer.yml` as a Markdown list, one `path`: message line each. The
+ * path and message carry the file's own text (an unknown key, a wrong value), so the path is
+ * a code span and the message plain text.
+ */
+export function formatConfigProblems(problems: readonly ConfigProblem[]): string {
+  return problems.map((p) => configProblemLine(p)).join("\n");
 }

@@ -11,6 +11,10 @@ export type PipelineDeps = {
   log: Logger;
   /** This GitHub App's id, to recognise (and never react to) our own check runs. */
   appId: number | null;
+  /** `CODEHEALER_DRY_RUN`: every step in every repository is only logged as `[dry-run] Would …`. */
+  dryRun?: boolean;
+  /** The clock; tests pass their own. */
+  now?: () => Date;
 };
 
 /** What a handler decided about a delivery; the reason is stored on the delivery for operators. */

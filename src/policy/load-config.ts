@@ -2,9 +2,6 @@ import type { EmitterWebhookEvent } from "@octokit/webhooks";
 import { Context, type ProbotOctokit } from "probot";
 import { CONFIG_FILE, type ParsedConfig, parseConfig, unreadableConfig } from "./config.ts";
 
-/** A file more specific than the one it extends replaces its lists instead of adding to them. */
-const replaceLists = (_base: unknown[], specific: unknown[]) => specific;
-
 /** Errors that say the file itself is unreadable, rather than that GitHub could not be asked. */
 function isUnreadable(error: unknown): boolean {
   const message = error instanceof Error ? error.message : "";
@@ -14,8 +11,9 @@ function isUnreadable(error: unknown): boolean {
 /**
  * Reads a repository's `.github/codehealer.yml` as Probot's `context.config` does: from the
  * default branch only (a pull request cannot loosen its own guardrails), falling back to the
- * organisation's `.github` repository, following `_extends`. Lists in a more specific file
- * replace those of the file it extends. Then validates it:
+ * organisation's `.github` repository, following `_extends` (lists from both files are joined,
+ * so a repository cannot drop a denied path or a protected branch the organisation set). Then
+ * validates it:
  * - no file anywhere: the defaults;
  * - a file that is not YAML, is a directory, or extends itself: the safe fallback, and why;
  * - a file with invalid settings: the safe fallback, and each problem with its path.
@@ -34,7 +32,7 @@ export async function loadRepositoryConfig(
   const context = new Context(event, octokit, undefined as never);
   let raw: unknown;
   try {
-    raw = await context.config(CONFIG_FILE, undefined, { arrayMerge: replaceLists });
+    raw = await context.config(CONFIG_FILE);
   } catch (error) {
     if (!isUnreadable(error)) throw error;
     const cause = (error as Error).cause;

@@ -13,7 +13,9 @@ export function awaitingApproval(kept: readonly Candidate[]): ("rerun" | "fix_pr
  *   look green), neutral otherwise (the CI run already failed; this one explains);
  * - on a pull request, the one sticky comment;
  * - an issue and a notification when CodeHealer reports instead of acting: always for a
- *   security finding, otherwise when no automatic action survived the guardrails;
+ *   security finding; otherwise when no automatic action survived the guardrails and the
+ *   failure is not a pull request's (its author sees the comment and the check; an issue per
+ *   broken pull request would be spam);
  * - a notification asking for approval when an action waits for a person.
  */
 export function reportSteps(
@@ -27,7 +29,7 @@ export function reportSteps(
   ];
   if (state.pullRequest !== null) steps.push({ kind: "comment" });
   const approve = awaitingApproval(kept);
-  const reporting = tier === "security" || kept.length === 0;
+  const reporting = tier === "security" || (kept.length === 0 && state.pullRequest === null);
   if (reporting) steps.push({ kind: "issue", fingerprint: diagnosis.fingerprint });
   if (approve.length > 0) steps.push({ kind: "notify", approval: true, approve });
   else if (reporting) steps.push({ kind: "notify", approval: false });

@@ -219,14 +219,28 @@ const GUARDRAILS: Row[] = [
     },
     tier: "report",
     steps: [CHECK, { kind: "comment" }],
-    refused: ["rerun/deterministic_failure", "fix_pr/fork", "issue/fork", "notify/fork"],
+    refused: ["rerun/deterministic_failure", "fix_pr/fork"],
   },
   {
     it: "never reruns a fork's transient failure either",
     given: { state: { pullRequest: FORK_PR, branch: "patch-1", isDefaultBranch: false } },
     tier: "report",
     steps: [CHECK, { kind: "comment" }],
-    refused: ["rerun/fork", "issue/fork", "notify/fork"],
+    refused: ["rerun/fork"],
+  },
+  {
+    it: "reports a pull request's own failure on the pull request, never as an issue",
+    given: {
+      diagnosis: TYPE_ERROR,
+      state: {
+        pullRequest: { number: 8, fromFork: false, authorTrusted: true },
+        branch: "x",
+        isDefaultBranch: false,
+      },
+    },
+    tier: "report",
+    steps: [CHECK, { kind: "comment" }],
+    refused: ["rerun/deterministic_failure"],
   },
   {
     it: "treats an untrusted author's pull request like a fork's",
@@ -239,7 +253,7 @@ const GUARDRAILS: Row[] = [
     },
     tier: "report",
     steps: [CHECK, { kind: "comment" }],
-    refused: ["rerun/untrusted_author", "issue/untrusted_author", "notify/untrusted_author"],
+    refused: ["rerun/untrusted_author"],
   },
   {
     it: "reruns a trusted pull request's failure and keeps its sticky comment",

@@ -1,0 +1,170 @@
+import type { MemoryDiagnosis } from "../diagnosis/memory-recall.ts";
+import { findFix } from "../fixes/find-fix.ts";
+import type { StoredFix } from "../fixes/types.ts";
+import type { ParsedConfig } from "../policy/config.ts";
+import { loadRepositoryConfig } from "../policy/load-config.ts";
+import { type Plan, type PlanEvent, type PlanState, plan } from "../policy/plan.ts";
+import { recentAutomatedActions, rerunsOfRun } from "../store/audit.ts";
+import { getDelivery } from "../store/deliveries.ts";
+import { getIncident, updateIncident } from "../store/incidents.ts";
+import type { Incident } from "../store/schema.ts";
+import { type ExecuteDeps, execute, type StepOutcome } from "./execute.ts";
+import { viewIncident } from "./incident-view.ts";
+import { findRunPullRequest, type RunOrigin, type RunPullRequest } from "./pull-request.ts";
+import { readRunContext } from "./run-context.ts";
+
+type Repository = { owner: string; repo: string };
+
+/**
+ * Where the act stage learns what it needs beyond the incident. The defaults ask GitHub;
+ * `codehealer replay` passes a configuration file and no pull request instead.
+ */
+export type ActSources = {
+  config: (repository: Repository) => Promise<ParsedConfig>;
+  pullRequest: (repository: Repository, origin: RunOrigin) => Promise<RunPullRequest | null>;
+  /** A fix for the incident, or null: the memory's remembered patch, a deterministic fix. */
+  fix: (repository: Repository, incident: Incident) => Promise<StoredFix | null>;
+};
+
+export type ActDeps = ExecuteDeps & {
+  sources?: Partial<ActSources>;
+  /** The app-wide dry run (`CODEHEALER_DRY_RUN`): every step is only logged, in every repository. */
+  dryRun?: boolean;
+};
+
+/** What the act stage decided and did. */
+export type ActResult = {
+  plan: Plan;
+  outcomes: StepOutcome[];
+  config: ParsedConfig;
+  pullRequest: RunPullRequest | null;
+  fix: StoredFix | null;
+};
+
+/** Thrown when a step failed in a way a later attempt may not: the queue retries the incident. */
+export class RetryableStepError extends Error {}
+
+const HOUR_MS = 60 * 60_000;
+
+function githubSources(deps: ActDeps): ActSources {
+  return {
+    config: (repository) => loadRepositoryConfig(deps.octokit, repository),
+    pullRequest: (repository, origin) => findRunPullRequest(deps.octokit, repository, origin),
+    fix: (repository, incident) =>
+      findFix(
+        { octokit: deps.octokit, log: deps.log },
+        {
+          repository,
+          headSha: incident.headSha,
+          diagnosis: incident.diagnosis as MemoryDiagnosis,
+          incidentId: incident.id,
+        },
+      ),
+  };
+}
+
+const planEvent = (incident: Incident): PlanEvent =>
+  incident.sourceEvent === "check_run" || incident.sourceEvent === "check_suite"
+    ? incident.sourceEvent
+    : "workflow_run";
+
+// The diagnosis the plan reads: the stored one, with the evidence's file/line annotations.
+function planDiagnosis(incident: Incident) {
+  const diagnosis = incident.diagnosis as MemoryDiagnosis | null;
+  if (!diagnosis || incident.fingerprint === null)
+    throw new Error(`incident ${incident.id} has no diagnosis to act on`);
+  const annotations = viewIncident(incident).jobs.flatMap((job) => job.annotations);
+  return { ...diagnosis, annotations };
+}
+
+/**
+ * The act stage, after diagnosis:
+ * 1. read the repository's configuration (invalid: the safe fallback, reports only, and the
+ *    problems shown on the check run), the pull request the run belongs to, and a fix;
+ * 2. gather the guardrails' state: reruns of this run, automatic actions in the last hour;
+ * 3. plan, once: a retried job carries out the stored plan instead of deciding again (its own
+ *    done actions would otherwise count against it);
+ * 4. execute, each step idempotent and audited;
+ * 5. a step that failed in a way a later attempt may cure (5xx, rate limit) throws
+ *    {@link RetryableStepError} once the others ran, so the queue retries; the done steps stay
+ *    done. Otherwise the incident is `acted`.
+ */
+export async function actOnIncident(deps: ActDeps, incident: Incident): Promise<ActResult> {
+  const sources = { ...githubSources(deps), ...deps.sources };
+  const [owner = "", repo = ""] = incident.repository.split("/");
+  const repository = { owner, repo };
+  const delivery = incident.deliveryId ? await getDelivery(deps.db, incident.deliveryId) : null;
+  const run = delivery ? readRunContext(incident.sourceEvent, delivery.payload) : null;
+
+  const config = await sources.config(repository);
+  const pullRequest = run ? await sources.pullRequest(repository, run.origin) : null;
+  const wantsFix =
+    config.config.enabled &&
+    config.config.actions.fix_pr &&
+    incident.category !== "security_scan" &&
+    incident.diagnosis !== null;
+  const fix =
+    (incident.fix as StoredFix | null) ??
+    (wantsFix ? await sources.fix(repository, incident) : null);
+
+  let decided = incident.plan as Plan | null;
+  if (decided === null) {
+    const now = deps.now();
+    const state: PlanState = {
+      now,
+      repository: incident.repository,
+      branch: incident.branch,
+      workflow: incident.workflowName,
+      workflowPath: run?.workflowPath ?? null,
+      event: planEvent(incident),
+      runAttempt: incident.runAttempt,
+      rerunsOfThisRun: Math.max(
+        incident.runAttempt - 1,
+        await rerunsOfRun(deps.db, incident.repository, incident.runId),
+      ),
+      automatedActionsLastHour: await recentAutomatedActions(
+        deps.db,
+        incident.repository,
+        new Date(now.getTime() - HOUR_MS),
+      ),
+      pullRequest,
+      isDefaultBranch: run?.defaultBranch != null && run.defaultBranch === incident.branch,
+    };
+    decided = plan({
+      diagnosis: planDiagnosis(incident),
+      fix: fix?.proposed ?? null,
+      config: config.config,
+      configProblems: config.problems,
+      state,
+    });
+    await updateIncident(deps.db, incident.id, {
+      status: "acting",
+      tier: decided.tier,
+      plan: decided,
+      fix,
+    });
+  }
+
+  const current = (await getIncident(deps.db, incident.id)) ?? incident;
+  const outcomes = await execute(
+    deps,
+    decided,
+    {
+      incident: current,
+      repository,
+      pullRequest: pullRequest
+        ? { number: pullRequest.number, headSha: pullRequest.headSha }
+        : null,
+      fix: fix?.fix ?? null,
+      configProblems: config.problems,
+    },
+    { dryRun: deps.dryRun === true },
+  );
+  const retryable = outcomes.filter((o) => o.status === "failed" && o.retryable);
+  if (retryable.length > 0)
+    throw new RetryableStepError(
+      `${retryable.map((o) => `${o.step.kind}: ${o.error}`).join("; ")} — will retry`,
+    );
+  await updateIncident(deps.db, incident.id, { status: "acted" });
+  return { plan: decided, outcomes, config, pullRequest, fix };
+}

@@ -1,0 +1,366 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { and, eq } from "drizzle-orm";
+import nock from "nock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readEnv } from "../../src/env.ts";
+import type { Plan } from "../../src/policy/steps.ts";
+import { type Running, start } from "../../src/start.ts";
+import { actions, type Incident, incidents } from "../../src/store/schema.ts";
+import { type TestStore, testStore, until } from "../support/database.ts";
+import { appEnv, deliver, webhookFixture } from "../support/github.ts";
+import { API, closeTheNetwork } from "../support/nock-github.ts";
+import { type FailedJob, FakeRepository, type Write } from "./fake-github.ts";
+
+const APP_ID = Number(appEnv.APP_ID);
+const INSTALLATION = 4242;
+const fixtureLog = (name: string) =>
+  readFileSync(new URL(`../../fixtures/logs/${name}.log`, import.meta.url));
+const REGISTRY_TIMEOUT = fixtureLog("npm-network-refused");
+const TYPE_ERROR = fixtureLog("typescript-type-error");
+// Nothing a rule knows: what CodeHealer reports, and never acts on.
+const UNKNOWN = [
+  "2025-06-04T11:57:01.0000000Z ##[group]Run ./scripts/release-check",
+  "2025-06-04T11:57:02.0000000Z release-check: manifest drift in bundle 7f3a (expected 41 entries, saw 39)",
+  "2025-06-04T11:57:02.1000000Z ##[error]Process completed with exit code 3.",
+].join("\n");
+
+let store: TestStore;
+let app: Running;
+let baseUrl: string;
+const unmatched: string[] = [];
+
+beforeAll(async () => {
+  closeTheNetwork();
+  nock.emitter.on("no match", (req: { method?: string; path?: string; host?: string }) => {
+    const url = String((req as { url?: string }).url ?? req.path);
+    if (!url.startsWith("http://127.0.0.1")) unmatched.push(`${req.method} ${url}`);
+  });
+  nock(API)
+    .persist()
+    .post(`/app/installations/${INSTALLATION}/access_tokens`)
+    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+  store = await testStore();
+  app = await start(
+    readEnv({ ...store.env, ...appEnv, PORT: "0", HOST: "127.0.0.1" }),
+  );
+  baseUrl = `http://127.0.0.1:${app.port}`;
+});
+afterAll(async () => {
+  await app?.stop();
+  await store?.dispose();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+type RunOptions = {
+  runId: number;
+  attempt?: number;
+  sha?: string;
+  branch?: string;
+  event?: string;
+  pullRequests?: number[];
+  headRepository?: string;
+  jobs: FailedJob[];
+  deliveryId?: string;
+};
+
+const sha = (n: number) => n.toString(16).padEnd(40, "0");
+
+/** The workflow_run.completed payload GitHub sends for a failed run of `repo`. */
+function runPayload(repo: FakeRepository, options: RunOptions): Record<string, unknown> {
+  const payload = structuredClone(webhookFixture("workflow_run.completed")) as {
+    repository: Record<string, unknown>;
+    workflow_run: Record<string, unknown>;
+  };
+  const repository = {
+    ...payload.repository,
+    name: repo.repo,
+    full_name: repo.fullName,
+    owner: { ...(payload.repository.owner as object), login: repo.owner },
+    default_branch: "main",
+  };
+  return {
+    ...payload,
+    repository,
+    workflow_run: {
+      ...payload.workflow_run,
+      id: options.runId,
+      run_attempt: options.attempt ?? 1,
+      name: "CI",
+      path: ".github/workflows/ci.yml",
+      head_sha: options.sha ?? sha(options.runId),
+      head_branch: options.branch ?? "main",
+      event: options.event ?? "push",
+      conclusion: "failure",
+      html_url: `https://github.com/${repo.fullName}/actions/runs/${options.runId}`,
+      pull_requests: (options.pullRequests ?? []).map((number) => ({ number })),
+      head_repository: { full_name: options.headRepository ?? repo.fullName },
+    },
+  };
+}
+
+async function incidentOf(repo: FakeRepository, runId: number, attempt: number) {
+  const [row] = await app.database.db
+    .select()
+    .from(incidents)
+    .where(
+      and(
+        eq(incidents.repository, repo.fullName),
+        eq(incidents.runId, runId),
+        eq(incidents.runAttempt, attempt),
+      ),
+    );
+  return row;
+}
+
+/** Delivers a failed run and waits until CodeHealer has acted on it. */
+async function fail(repo: FakeRepository, options: RunOptions): Promise<Incident> {
+  const reads = repo.failedRun(options.runId, options.attempt ?? 1, options.jobs);
+  const response = await deliver(baseUrl, "workflow_run", runPayload(repo, options), {
+    id: options.deliveryId ?? randomUUID(),
+  });
+  expect(response.status).toBe(200);
+  const incident = await until(
+    async () => {
+      const row = await incidentOf(repo, options.runId, options.attempt ?? 1);
+      return row?.status === "acted" ? row : undefined;
+    },
+    30_000,
+    `CodeHealer to act on run ${options.runId} of ${repo.fullName}`,
+  );
+  expect(reads.pendingMocks()).toEqual([]);
+  return incident;
+}
+
+const planOf = (incident: Incident) => incident.plan as Plan;
+const refusedRules = (incident: Incident) => planOf(incident).refused.map((r) => r.rule);
+const kinds = (writes: Write[]) =>
+  writes.map((w) => `${w.method} ${w.path.replace(/^\/repos\/[^/]+\/[^/]+/, "")}`);
+
+// Bodies as GitHub received them, with what changes from run to run (times, ids) replaced.
+function stable(write: Write): unknown {
+  return JSON.parse(
+    JSON.stringify(write.body)
+      .replace(/"completed_at":"[^"]+"/g, '"completed_at":"<now>"')
+      .replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, "<time>")
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<incident>"),
+  );
+}
+
+describe("decide and act, end to end", () => {
+  describe("a registry timeout on the default branch", () => {
+    const repo = new FakeRepository("registry-org", "api", APP_ID);
+    const job = (id: number): FailedJob => ({ id, name: "install", log: REGISTRY_TIMEOUT });
+    let first: Incident;
+
+    it("is rerun (failed jobs only) with a neutral check run, and nothing else", async () => {
+      first = await fail(repo, { runId: 5001, jobs: [job(71)], deliveryId: randomUUID() });
+      expect(first).toMatchObject({ category: "network_transient", tier: "auto" });
+      expect(kinds(repo.writes)).toEqual([
+        "POST /actions/runs/5001/rerun-failed-jobs",
+        "POST /check-runs",
+      ]);
+      expect(repo.writes[1]?.body).toMatchObject({
+        name: "CodeHealer",
+        conclusion: "neutral",
+        head_sha: sha(5001),
+      });
+    });
+
+    it("is rerun again when the second attempt fails the same way", async () => {
+      await fail(repo, { runId: 5001, attempt: 2, jobs: [job(72)] });
+      expect(repo.writesTo("POST", /rerun-failed-jobs$/)).toHaveLength(2);
+    });
+
+    it("is not rerun a third time: the budget is spent, and it is reported as an issue", async () => {
+      const third = await fail(repo, { runId: 5001, attempt: 3, jobs: [job(73)] });
+      expect(repo.writesTo("POST", /rerun-failed-jobs$/)).toHaveLength(2);
+      expect(third.tier).toBe("report");
+      expect(refusedRules(third)).toContain("rerun_budget");
+      expect(repo.writesTo("POST", /\/issues$/)).toHaveLength(1);
+      const [issue] = repo.writesTo("POST", /\/issues$/);
+      expect(stable(issue as Write)).toMatchSnapshot("registry timeout issue");
+    });
+
+    it("changes nothing when GitHub redelivers an event, under its GUID or a new one", async () => {
+      const before = repo.writes.length;
+      const payload = runPayload(repo, { runId: 5001, jobs: [] });
+      const again = await deliver(baseUrl, "workflow_run", payload, { id: first.deliveryId ?? "" });
+      expect(again.status).toBe(200);
+      await deliver(baseUrl, "workflow_run", payload, { id: randomUUID() });
+      // Both deliveries settled: the first as the duplicate it is, the second on the incident.
+      await until(
+        async () => {
+          const rows = await app.database.db
+            .select()
+            .from(actions)
+            .where(eq(actions.repository, repo.fullName));
+          return rows.length > 0 ? rows : undefined;
+        },
+        5_000,
+        "the audit trail",
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(repo.writes).toHaveLength(before);
+      expect((await incidentOf(repo, 5001, 1))?.updatedAt).toEqual(first.updatedAt);
+    });
+  });
+
+  describe("a type error on a pull request", () => {
+    const repo = new FakeRepository("types-org", "web", APP_ID);
+    const annotations = [
+      {
+        path: "src/routes/invoices.ts",
+        start_line: 15,
+        annotation_level: "failure",
+        message: "Type 'string' is not assignable to type 'number'.",
+      },
+    ];
+
+    it("gets a check run with annotations and one sticky comment, and no issue", async () => {
+      repo.pulls = [{ number: 7, headSha: sha(6001), branch: "feature/invoices" }];
+      const incident = await fail(repo, {
+        runId: 6001,
+        branch: "feature/invoices",
+        event: "pull_request",
+        pullRequests: [7],
+        jobs: [{ id: 81, name: "typecheck", log: TYPE_ERROR, annotations }],
+      });
+      expect(incident.category).toBe("type_error");
+      expect(refusedRules(incident)).toEqual(["deterministic_failure"]);
+      expect(kinds(repo.writes)).toEqual(["POST /check-runs", "POST /issues/7/comments"]);
+      const [check, comment] = repo.writes as [Write, Write];
+      expect(check.body.output).toMatchObject({
+        annotations: [expect.objectContaining({ path: "src/routes/invoices.ts", start_line: 15 })],
+      });
+      expect(stable(check)).toMatchSnapshot("type error check run");
+      expect(stable(comment)).toMatchSnapshot("type error sticky comment");
+    });
+
+    it("updates that comment in place when the next commit fails, never adding another", async () => {
+      repo.pulls = [{ number: 7, headSha: sha(6002), branch: "feature/invoices" }];
+      await fail(repo, {
+        runId: 6002,
+        branch: "feature/invoices",
+        event: "pull_request",
+        pullRequests: [7],
+        jobs: [{ id: 82, name: "typecheck", log: TYPE_ERROR, annotations }],
+      });
+      expect(repo.writesTo("POST", /\/comments$/)).toHaveLength(1);
+      const updates = repo.writesTo("PATCH", /\/issues\/comments\/\d+$/);
+      expect(updates).toHaveLength(1);
+      expect(repo.comments.get(7)).toHaveLength(1);
+      const body = String(updates[0]?.body.body);
+      expect(body).toContain("Earlier commits (1)");
+      expect(body).toContain(sha(6002).slice(0, 7));
+      expect(stable(updates[0] as Write)).toMatchSnapshot("type error sticky comment, updated");
+    });
+  });
+
+  describe("an unknown failure on the default branch, twice", () => {
+    const repo = new FakeRepository("unknown-org", "batch", APP_ID);
+
+    it("opens one issue, then adds the second occurrence to it", async () => {
+      const first = await fail(repo, {
+        runId: 7001,
+        jobs: [{ id: 91, name: "release", log: UNKNOWN }],
+      });
+      expect(first).toMatchObject({ category: "unknown", tier: "report" });
+      expect(kinds(repo.writes)).toEqual(["POST /check-runs", "POST /issues"]);
+      await fail(repo, { runId: 7002, jobs: [{ id: 92, name: "release", log: UNKNOWN }] });
+      expect(repo.issues).toHaveLength(1);
+      const number = repo.issues[0]?.number;
+      expect(kinds(repo.writes)).toEqual([
+        "POST /check-runs",
+        "POST /issues",
+        "POST /check-runs",
+        `POST /issues/${number}/comments`,
+      ]);
+    });
+  });
+
+  describe("a transient failure on a fork's pull request", () => {
+    const repo = new FakeRepository("fork-org", "lib", APP_ID);
+
+    it("gets a comment and the check run only: no rerun on a stranger's code", async () => {
+      repo.pulls = [
+        {
+          number: 12,
+          headSha: sha(8001),
+          fork: "stranger/lib",
+          branch: "patch-1",
+          association: "NONE",
+        },
+      ];
+      const incident = await fail(repo, {
+        runId: 8001,
+        branch: "patch-1",
+        event: "pull_request",
+        pullRequests: [],
+        headRepository: "stranger/lib",
+        jobs: [{ id: 101, name: "install", log: REGISTRY_TIMEOUT }],
+      });
+      expect(incident.tier).toBe("report");
+      expect(refusedRules(incident)).toEqual(["fork"]);
+      expect(kinds(repo.writes)).toEqual(["POST /check-runs", "POST /issues/12/comments"]);
+    });
+  });
+
+  describe("the kill switch", () => {
+    const repo = new FakeRepository("stopped-org", "api", APP_ID);
+
+    it("stops everything: not a rerun, not a check run, not a comment", async () => {
+      repo.config = "enabled: false\n";
+      const incident = await fail(repo, {
+        runId: 9001,
+        jobs: [{ id: 111, name: "install", log: REGISTRY_TIMEOUT }],
+      });
+      expect(refusedRules(incident)).toEqual(["kill_switch"]);
+      expect(repo.writes).toEqual([]);
+    });
+  });
+
+  describe("an invalid configuration", () => {
+    const repo = new FakeRepository("broken-org", "api", APP_ID);
+
+    it("turns automatic actions off and says what is wrong on the check run", async () => {
+      repo.config = "rerun_budget: lots\n";
+      const incident = await fail(repo, {
+        runId: 9101,
+        jobs: [{ id: 121, name: "install", log: REGISTRY_TIMEOUT }],
+      });
+      expect(refusedRules(incident)).toEqual(["invalid_config"]);
+      expect(repo.writesTo("POST", /rerun-failed-jobs$/)).toEqual([]);
+      const [check] = repo.writesTo("POST", /\/check-runs$/);
+      const summary = String((check?.body.output as { summary?: string } | undefined)?.summary);
+      expect(summary).toContain("`rerun_budget`");
+      expect(summary).toContain("safe defaults");
+    });
+  });
+
+  describe("a dry run", () => {
+    const repo = new FakeRepository("dry-org", "api", APP_ID);
+
+    it("performs nothing and writes what it would have done to the audit trail", async () => {
+      repo.config = "dry_run: true\n";
+      const incident = await fail(repo, {
+        runId: 9201,
+        jobs: [{ id: 131, name: "install", log: REGISTRY_TIMEOUT }],
+      });
+      expect(repo.writes).toEqual([]);
+      const audit = await app.database.db
+        .select()
+        .from(actions)
+        .where(eq(actions.incidentId, incident.id));
+      expect(audit.map((a) => `${a.kind}:${a.status}`).sort()).toEqual([
+        "check_run:dry-run",
+        "rerun:dry-run",
+      ]);
+    });
+  });
+
+  it("asked GitHub nothing it did not expect", () => {
+    expect(unmatched).toEqual([]);
+  });
+});
