@@ -162,6 +162,10 @@ export type CloseIssueInput = {
   cause: string;
 };
 
+/** One close per fingerprint and cause. */
+export const closeIssueKey = (repository: string, fingerprint: string, cause: string): string =>
+  `close_issue:${repository}:${fingerprint}:${cause}`;
+
 /** Closes the open issue of a fingerprint when its fix lands, saying why. */
 export async function closeIssueForFingerprint(
   deps: EffectDeps,
@@ -170,11 +174,7 @@ export async function closeIssueForFingerprint(
   { dryRun }: { dryRun: boolean },
 ): Promise<AuditOutcome> {
   const repository = fullName(target);
-  const entry = auditEntry(
-    target,
-    "close_issue",
-    `close_issue:${repository}:${fingerprint}:${cause}`,
-  );
+  const entry = auditEntry(target, "close_issue", closeIssueKey(repository, fingerprint, cause));
   if (dryRun)
     return recordDryRun(
       deps.db,

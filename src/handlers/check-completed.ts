@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { FIX_BRANCH_ROOT } from "../actions/fix-pr.ts";
 import { openIncident, updateIncident } from "../store/incidents.ts";
+import { onFixBranchCheck } from "./fix-branch-run.ts";
 import { type Handler, ignored, type PipelineDeps, processed, type Verdict } from "./types.ts";
 import { FAILED_CONCLUSIONS } from "./workflow-run-completed.ts";
 
@@ -56,6 +58,17 @@ export const onCheckRunCompleted: Handler<"check_run.completed"> = async (contex
       `payload lacks what a check run needs: ${parsed.error.issues[0]?.path.join(".")}`,
     );
   const { check_run: run, repository, installation } = parsed.data;
+  // CodeHealer's own fix branches: their checks validate the fix (fix-branch-run.ts), never an incident.
+  const branch = run.check_suite.head_branch ?? null;
+  if (branch?.startsWith(FIX_BRANCH_ROOT))
+    return onFixBranchCheck(context, deps, {
+      branch,
+      sha: run.head_sha,
+      conclusion: run.conclusion,
+      name: run.name,
+      htmlUrl: run.html_url ?? run.details_url ?? null,
+      app: run.app,
+    });
   return openCheckIncident(context.id, deps, {
     suiteId: run.check_suite.id,
     headSha: run.head_sha,
@@ -77,6 +90,17 @@ export const onCheckSuiteCompleted: Handler<"check_suite.completed"> = async (co
       `payload lacks what a check suite needs: ${parsed.error.issues[0]?.path.join(".")}`,
     );
   const { check_suite: checkSuite, repository, installation } = parsed.data;
+  // CodeHealer's own fix branches: their checks validate the fix (fix-branch-run.ts), never an incident.
+  const branch = checkSuite.head_branch ?? null;
+  if (branch?.startsWith(FIX_BRANCH_ROOT))
+    return onFixBranchCheck(context, deps, {
+      branch,
+      sha: checkSuite.head_sha,
+      conclusion: checkSuite.conclusion,
+      name: checkSuite.app?.name ?? checkSuite.app?.slug ?? "CI",
+      htmlUrl: null,
+      app: checkSuite.app,
+    });
   return openCheckIncident(context.id, deps, {
     suiteId: checkSuite.id,
     headSha: checkSuite.head_sha,

@@ -12,6 +12,10 @@ export type ActionKind =
   | "check_run"
   | "comment"
   | "notify"
+  | "feedback"
+  | "fix_validation"
+  | "fix_review_state"
+  | "fix_outcome"
   | "all";
 
 /** The kinds that change code or CI on their own: what the blast radius counts. */
