@@ -3,6 +3,7 @@ import { redact } from "../logs/redact.ts";
 import type { ConfigProblem } from "../policy/config.ts";
 import type { Plan, Refusal, Step } from "../policy/steps.ts";
 import { type AuditOutcome, incidentsOnPullRequest, recordSkipped } from "../store/audit.ts";
+import { withLock } from "../store/lock.ts";
 import type { Incident } from "../store/schema.ts";
 import { upsertCheckRun } from "./check-run.ts";
 import type { CheckRunButton } from "./check-run-output.ts";
@@ -125,12 +126,16 @@ async function perform(run: Run, step: Step): Promise<AuditOutcome> {
     case "comment": {
       const pr = context.pullRequest;
       if (!pr) return skip(run, step, "The failing run belongs to no pull request.");
-      const earlier =
-        pr.incidents ?? (await incidentsOnPullRequest(deps.db, fullName(target), pr.number));
-      const board = [...earlier, context.incident].map(viewIncident);
-      const body = buildStickyComment(board, { headSha: pr.headSha ?? view.headSha });
-      const input = { pullRequest: pr.number, body, incidentId: view.id, appId: deps.appId };
-      return upsertStickyComment(deps, target, input, options);
+      // One at a time per pull request: two failures arriving together must find each other's
+      // comment, never both create one. The board is read inside the lock for the same reason.
+      return withLock(deps.db, `comment:${fullName(target)}#${pr.number}`, async () => {
+        const earlier =
+          pr.incidents ?? (await incidentsOnPullRequest(deps.db, fullName(target), pr.number));
+        const board = [...earlier, context.incident].map(viewIncident);
+        const body = buildStickyComment(board, { headSha: pr.headSha ?? view.headSha });
+        const input = { pullRequest: pr.number, body, incidentId: view.id, appId: deps.appId };
+        return upsertStickyComment(deps, target, input, options);
+      });
     }
     case "issue":
       return reportIssue(deps, target, { fingerprint: step.fingerprint, view }, options);

@@ -41,9 +41,7 @@ beforeAll(async () => {
     .post(`/app/installations/${INSTALLATION}/access_tokens`)
     .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
   store = await testStore();
-  app = await start(
-    readEnv({ ...store.env, ...appEnv, PORT: "0", HOST: "127.0.0.1" }),
-  );
+  app = await start(readEnv({ ...store.env, ...appEnv, PORT: "0", HOST: "127.0.0.1" }));
   baseUrl = `http://127.0.0.1:${app.port}`;
 });
 afterAll(async () => {
@@ -255,6 +253,25 @@ describe("decide and act, end to end", () => {
       expect(body).toContain("Earlier commits (1)");
       expect(body).toContain(sha(6002).slice(0, 7));
       expect(stable(updates[0] as Write)).toMatchSnapshot("type error sticky comment, updated");
+    });
+    it("keeps one comment when two workflows fail on the same commit at once", async () => {
+      repo.pulls = [{ number: 7, headSha: sha(6003), branch: "feature/invoices" }];
+      const run = (runId: number, jobId: number) =>
+        fail(repo, {
+          runId,
+          sha: sha(6003),
+          branch: "feature/invoices",
+          event: "pull_request",
+          pullRequests: [7],
+          jobs: [{ id: jobId, name: `typecheck-${runId}`, log: TYPE_ERROR, annotations }],
+        });
+      await Promise.all([run(6003, 83), run(6004, 84)]);
+      expect(repo.writesTo("POST", /\/comments$/)).toHaveLength(1);
+      expect(repo.comments.get(7)).toHaveLength(1);
+      const board = String(repo.comments.get(7)?.[0]?.body);
+      expect(board).toContain("**2 failing jobs**");
+      expect(board).toContain("typecheck-6003");
+      expect(board).toContain("typecheck-6004");
     });
   });
 
