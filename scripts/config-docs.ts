@@ -141,14 +141,15 @@ The confidence picks a tier, and the guardrails below can only lower it.
 
 | tier | when | what happens |
 |---|---|---|
-| auto | confidence ≥ \`thresholds.auto\` | reruns the failed jobs of a transient failure, or opens a ready fix pull request |
+| auto | confidence ≥ \`thresholds.auto\` | reruns the failed jobs of a transient failure, or opens a fix pull request — a draft until its own CI passes, then marked ready |
 | review | confidence ≥ \`thresholds.review\` | opens a draft fix pull request, or proposes a rerun, and asks for approval |
-| report | below \`thresholds.review\` | files an issue (one per distinct failure) and notifies |
+| report | below \`thresholds.review\` | files an issue (one per distinct failure) and notifies; on a pull request, the comment and the check run say it instead |
 | security | a failed security scan or a leaked secret, at any confidence | never fixed or rerun automatically: failing check, issue and notification |
 
 Every plan also adds CodeHealer's check run to the failing commit and, on a pull request, keeps
 one comment up to date. Pull requests from forks and from authors without write access get only
-those two. Nothing is ever merged automatically.
+those two. Nothing is ever merged automatically, and a fix whose CI fails is never marked ready.
+[docs/acting.md](acting.md) tells what each step does on GitHub.
 
 ## Settings
 
@@ -180,7 +181,9 @@ number out of range, \`review\` above \`auto\`, more than ${MAX_CONFIG_BYTES / 1
 CodeHealer then runs on a safe fallback for that repository: the defaults with ${off}
 turned off, so it only reports. It still obeys \`enabled: false\`, \`dry_run: true\` and any
 action turned off in the broken file. Every problem is reported with the exact setting and what
-is wrong with it; for example, this file:
+is wrong with it — on a failing \`CodeHealer configuration\` check run on the commit that changed
+the file (annotated at the line), and on the check run of every failure until it is fixed; for
+example, this file:
 
 \`\`\`yaml
 reruns_budget: 5
