@@ -18,6 +18,11 @@ export type PlanDiagnosis = Pick<
   security?: boolean;
   /** The failed job's file/line annotations, which a check run can pin its findings to. */
   annotations?: readonly Annotation[];
+  /**
+   * Why CodeHealer must only report this failure, whatever the confidence: an LLM's patch that
+   * failed the safety checks, say. The sentence is the plan's reason.
+   */
+  reportOnly?: string | null;
 };
 
 /** A change that would fix the failure, when one was found. */

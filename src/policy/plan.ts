@@ -101,7 +101,9 @@ export function plan(input: PlanInput): Plan {
   const reasons = [
     diagnosisReason(diagnosis, confidence),
     ...thresholdReasons,
-    tierReason(confidenceTier, confidence, thresholds),
+    diagnosis.reportOnly && confidenceTier === "report"
+      ? `Report only: ${diagnosis.reportOnly}`
+      : tierReason(confidenceTier, confidence, thresholds),
   ];
   const base = { confidenceTier, confidence, thresholds, dryRun: config.dry_run };
   // 3. The kill switch: nothing at all, said once.

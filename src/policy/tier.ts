@@ -23,6 +23,7 @@ export function tierOf(
   thresholds: { auto: number; review: number },
 ): Tier {
   if (isSecurityFinding(diagnosis)) return "security";
+  if (diagnosis.reportOnly) return "report";
   const confidence = confidenceOf(diagnosis);
   if (confidence >= thresholds.auto) return "auto";
   if (confidence >= thresholds.review) return "review";

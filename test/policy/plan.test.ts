@@ -112,6 +112,13 @@ const TIERS: Row[] = [
 
 const GUARDRAILS: Row[] = [
   {
+    it: "only reports a diagnosis marked report-only, however sure, and says why",
+    given: { diagnosis: { reportOnly: "the LLM's patch touched .github/workflows/ci.yml." } },
+    tier: "report",
+    steps: REPORT,
+    says: "Report only: the LLM's patch touched",
+  },
+  {
     it: "opens a fix that was not validated as a draft only, and asks for approval",
     given: { diagnosis: TYPE_ERROR, fix: { validated: false, source: "llm" } },
     tier: "review",
