@@ -2,6 +2,7 @@
 import { createReadStream, existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { replayCommand, replayUsage } from "./cli/replay.ts";
 import { diagnoseStream } from "./diagnosis/diagnose.ts";
 import { memoryDiagnosisJson, memoryDiagnosisText } from "./diagnosis/memory-format.ts";
 import { recall, withMemory } from "./diagnosis/memory-recall.ts";
@@ -30,6 +31,9 @@ Commands:
                                   (needs SLACK_BOT_TOKEN; see docs/slack.md)
   reindex [--batch 500]           recompute stored fingerprints and embeddings after an
                                   algorithm or model change (resumable)
+  replay <webhook.json> [--log <file>] [--config <codehealer.yml>] [--dry-run] [--json]
+                                  run the pipeline on a recorded event and print the plan; never
+                                  writes to GitHub or the database (replay --help, docs/replay.md)
 
 The database is DATABASE_URL when set, otherwise the embedded one in CODEHEALER_DATA_DIR
 (default ./.codehealer/db); --db <dir> chooses another embedded folder.
@@ -51,10 +55,17 @@ export async function main(argv: string[]): Promise<number> {
       channel: { type: "string" },
       since: { type: "string" },
       "dry-run": { type: "boolean" },
+      log: { type: "string", multiple: true },
+      config: { type: "string" },
+      event: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: true,
   });
+  if (command === "replay" && values.help) {
+    process.stdout.write(replayUsage);
+    return 0;
+  }
   if (!command || values.help || command === "help") {
     process.stdout.write(usage);
     return command ? 0 : 1;
@@ -216,6 +227,18 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case "replay":
+      return replayCommand(
+        {
+          files: positionals,
+          logs: values.log ?? [],
+          config: values.config,
+          event: values.event,
+          dryRun: values["dry-run"] ?? false,
+          json: values.json ?? false,
+        },
+        { ...env, LOG_LEVEL: process.env.LOG_LEVEL, GITHUB_TOKEN: process.env.GITHUB_TOKEN },
+      );
     default:
       process.stderr.write(`codehealer: unknown command ${command}\n\n${usage}`);
       return 2;

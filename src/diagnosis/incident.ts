@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
-import { openJobLog } from "../logs/download.ts";
+import { type JobLog, openJobLog } from "../logs/download.ts";
 import { type FailedJob, failedActionsJobs, failedSuiteChecks } from "../logs/evidence.ts";
 import { redact } from "../logs/redact.ts";
 import type { Db } from "../store/database.ts";
@@ -18,7 +18,37 @@ export type IncidentDeps = {
   maxLogBytes?: number;
   /** Makes the vectors memory compares; the local embedder when absent. */
   embedder?: Embedder;
+  /** Where the failed jobs and their logs come from: GitHub unless given (`codehealer replay` reads files). */
+  jobs?: JobSource;
 };
+
+/** The failed jobs of an incident's run, and a way to open each one's log. */
+export type JobSource = {
+  /** The failed jobs of the run attempt, or the failed checks of the suite with their output. */
+  failedJobs: (incident: Incident) => Promise<FailedJob[]>;
+  /** A failed Actions job's log, streamed, its tail kept when it is over `maxBytes`. */
+  openLog: (incident: Incident, job: FailedJob, maxBytes?: number) => Promise<JobLog>;
+};
+
+/** The failed jobs and logs of an incident as GitHub has them: what the app reads. */
+export function githubJobSource(octokit: ProbotOctokit): JobSource {
+  const repositoryOf = (incident: Incident) => {
+    const [owner = "", repo = ""] = incident.repository.split("/");
+    return { owner, repo };
+  };
+  return {
+    failedJobs: (incident) =>
+      incident.provider === "actions"
+        ? failedActionsJobs(octokit, {
+            ...repositoryOf(incident),
+            runId: incident.runId,
+            attempt: incident.runAttempt,
+          })
+        : failedSuiteChecks(octokit, { ...repositoryOf(incident), suiteId: incident.runId }),
+    openLog: (incident, job, maxBytes) =>
+      openJobLog(octokit, { ...repositoryOf(incident), jobId: job.id }, { maxBytes }),
+  };
+}
 
 /** Jobs whose logs are read per incident: a matrix of 40 identical failures says nothing more after a few. */
 const MAX_JOBS = 5;
@@ -42,16 +72,8 @@ export async function diagnoseIncident(
   deps: IncidentDeps,
   incident: Incident,
 ): Promise<MemoryDiagnosis | null> {
-  const [owner = "", repo = ""] = incident.repository.split("/");
-  const jobs =
-    incident.provider === "actions"
-      ? await failedActionsJobs(deps.octokit, {
-          owner,
-          repo,
-          runId: incident.runId,
-          attempt: incident.runAttempt,
-        })
-      : await failedSuiteChecks(deps.octokit, { owner, repo, suiteId: incident.runId });
+  const source = deps.jobs ?? githubJobSource(deps.octokit);
+  const jobs = await source.failedJobs(incident);
   if (jobs.length === 0) {
     deps.log.info(
       { incident: incident.id },
@@ -73,11 +95,7 @@ export async function diagnoseIncident(
       evidence.push({ ...kept, log: null, diagnosis: diagnoseText(output ?? "", context) });
       continue;
     }
-    const log = await openJobLog(
-      deps.octokit,
-      { owner, repo, jobId: job.id },
-      { maxBytes: deps.maxLogBytes },
-    );
+    const log = await source.openLog(incident, job, deps.maxLogBytes);
     const diagnosis = await diagnoseStream(log.body, context);
     evidence.push({ ...kept, log: { bytes: log.bytes, truncated: log.truncated }, diagnosis });
   }
