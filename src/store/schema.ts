@@ -2,6 +2,7 @@ import {
   bigint,
   bigserial,
   boolean,
+  doublePrecision,
   index,
   integer,
   json,
@@ -191,6 +192,45 @@ export const solutions = pgTable(
   ],
 );
 
+/**
+ * The LLM's answers, by a hash of what was asked (model, messages, output limit, JSON mode):
+ * the same prompt to the same model is answered from here and spends no tokens.
+ */
+export const llmResponses = pgTable(
+  "llm_responses",
+  {
+    key: text("key").primaryKey(),
+    model: text("model").notNull(),
+    /** The endpoint that answered, by name (`primary`, `fallback`). */
+    endpoint: text("endpoint").notNull(),
+    text: text("text").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    createdAt: at("created_at"),
+  },
+  // For pruning old answers by age.
+  (t) => [index("llm_responses_created_at_idx").on(t.createdAt)],
+);
+
+/** Every completion the LLM stage used, cache hits included (with no tokens): tokens and cost. */
+export const llmUsage = pgTable(
+  "llm_usage",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    /** Null for completions outside an incident (`codehealer diagnose`). */
+    incidentId: uuid("incident_id").references(() => incidents.id),
+    endpoint: text("endpoint").notNull(),
+    model: text("model").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    /** Estimated, at the prices configured when it was spent. */
+    cost: doublePrecision("cost").notNull(),
+    cached: boolean("cached").notNull(),
+    at: at("at"),
+  },
+  (t) => [index("llm_usage_incident_idx").on(t.incidentId), index("llm_usage_at_idx").on(t.at)],
+);
+
 export type Delivery = typeof deliveries.$inferSelect;
 export type Incident = typeof incidents.$inferSelect;
 export type NewIncident = typeof incidents.$inferInsert;
@@ -198,3 +238,5 @@ export type Action = typeof actions.$inferSelect;
 export type Feedback = typeof feedback.$inferSelect;
 export type Solution = typeof solutions.$inferSelect;
 export type NewSolution = typeof solutions.$inferInsert;
+export type LlmResponse = typeof llmResponses.$inferSelect;
+export type LlmUsage = typeof llmUsage.$inferSelect;

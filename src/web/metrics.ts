@@ -48,11 +48,44 @@ export function createMetrics(sources: { db: Db; jobCounts: () => Promise<JobCou
         this.set({ status: row.status }, row.count);
     },
   });
+  const llmRequests = new Counter({
+    name: "codehealer_llm_requests_total",
+    help: "LLM requests by endpoint and outcome: answered, failed (after retries), or skipped because the endpoint's breaker was open.",
+    labelNames: ["endpoint", "outcome"] as const,
+    registers: [registry],
+  });
+  const llmTokens = new Counter({
+    name: "codehealer_llm_tokens_total",
+    help: "Tokens spent on LLM completions, by endpoint and direction (input or output). Cache hits spend none.",
+    labelNames: ["endpoint", "direction"] as const,
+    registers: [registry],
+  });
+  const llmCost = new Counter({
+    name: "codehealer_llm_cost_total",
+    help: "Estimated cost of LLM completions, at the configured prices per 1,000 tokens.",
+    registers: [registry],
+  });
+  const llmCacheHits = new Counter({
+    name: "codehealer_llm_cache_hits_total",
+    help: "LLM questions answered from the response cache, spending no tokens.",
+    registers: [registry],
+  });
   return {
     registry,
     deliveryReceived: (event: string, isNew: boolean) =>
       deliveries.inc({ event, redelivery: String(!isNew) }),
     deliverySettled: (event: string, status: string, seconds: number) =>
       processing.observe({ event, status }, seconds),
+    llmRequest: (endpoint: string, outcome: "answered" | "failed" | "breaker_open") =>
+      llmRequests.inc({ endpoint, outcome }),
+    llmSpent: (
+      endpoint: string,
+      spent: { inputTokens: number; outputTokens: number; cost: number },
+    ) => {
+      llmTokens.inc({ endpoint, direction: "input" }, spent.inputTokens);
+      llmTokens.inc({ endpoint, direction: "output" }, spent.outputTokens);
+      llmCost.inc(spent.cost);
+    },
+    llmCacheHit: () => llmCacheHits.inc(),
   };
 }
