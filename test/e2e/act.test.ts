@@ -1,21 +1,20 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { and, eq } from "drizzle-orm";
-import nock from "nock";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readEnv } from "../../src/env.ts";
-import type { Plan } from "../../src/policy/steps.ts";
-import { type Running, start } from "../../src/start.ts";
-import { actions, type Incident, incidents } from "../../src/store/schema.ts";
-import { type TestStore, testStore, until } from "../support/database.ts";
-import { appEnv, deliver, webhookFixture } from "../support/github.ts";
-import { API, closeTheNetwork } from "../support/nock-github.ts";
+import { actions, type Incident } from "../../src/store/schema.ts";
+import { until } from "../support/database.ts";
 import { type FailedJob, FakeRepository, type Write } from "./fake-github.ts";
+import {
+  APP_ID,
+  fixtureLog,
+  type Harness,
+  kinds,
+  refusedRules,
+  sha,
+  stable,
+  startHarness,
+} from "./harness.ts";
 
-const APP_ID = Number(appEnv.APP_ID);
-const INSTALLATION = 4242;
-const fixtureLog = (name: string) =>
-  readFileSync(new URL(`../../fixtures/logs/${name}.log`, import.meta.url));
 const REGISTRY_TIMEOUT = fixtureLog("npm-network-refused");
 const TYPE_ERROR = fixtureLog("typescript-type-error");
 // Nothing a rule knows: what CodeHealer reports, and never acts on.
@@ -25,126 +24,13 @@ const UNKNOWN = [
   "2025-06-04T11:57:02.1000000Z ##[error]Process completed with exit code 3.",
 ].join("\n");
 
-let store: TestStore;
-let app: Running;
-let baseUrl: string;
-const unmatched: string[] = [];
-
+let h: Harness;
 beforeAll(async () => {
-  closeTheNetwork();
-  nock.emitter.on("no match", (req: { method?: string; path?: string; host?: string }) => {
-    const url = String((req as { url?: string }).url ?? req.path);
-    if (!url.startsWith("http://127.0.0.1")) unmatched.push(`${req.method} ${url}`);
-  });
-  nock(API)
-    .persist()
-    .post(`/app/installations/${INSTALLATION}/access_tokens`)
-    .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
-  store = await testStore();
-  app = await start(readEnv({ ...store.env, ...appEnv, PORT: "0", HOST: "127.0.0.1" }));
-  baseUrl = `http://127.0.0.1:${app.port}`;
+  h = await startHarness();
 });
-afterAll(async () => {
-  await app?.stop();
-  await store?.dispose();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+afterAll(() => h?.stop());
 
-type RunOptions = {
-  runId: number;
-  attempt?: number;
-  sha?: string;
-  branch?: string;
-  event?: string;
-  pullRequests?: number[];
-  headRepository?: string;
-  jobs: FailedJob[];
-  deliveryId?: string;
-};
-
-const sha = (n: number) => n.toString(16).padEnd(40, "0");
-
-/** The workflow_run.completed payload GitHub sends for a failed run of `repo`. */
-function runPayload(repo: FakeRepository, options: RunOptions): Record<string, unknown> {
-  const payload = structuredClone(webhookFixture("workflow_run.completed")) as {
-    repository: Record<string, unknown>;
-    workflow_run: Record<string, unknown>;
-  };
-  const repository = {
-    ...payload.repository,
-    name: repo.repo,
-    full_name: repo.fullName,
-    owner: { ...(payload.repository.owner as object), login: repo.owner },
-    default_branch: "main",
-  };
-  return {
-    ...payload,
-    repository,
-    workflow_run: {
-      ...payload.workflow_run,
-      id: options.runId,
-      run_attempt: options.attempt ?? 1,
-      name: "CI",
-      path: ".github/workflows/ci.yml",
-      head_sha: options.sha ?? sha(options.runId),
-      head_branch: options.branch ?? "main",
-      event: options.event ?? "push",
-      conclusion: "failure",
-      html_url: `https://github.com/${repo.fullName}/actions/runs/${options.runId}`,
-      pull_requests: (options.pullRequests ?? []).map((number) => ({ number })),
-      head_repository: { full_name: options.headRepository ?? repo.fullName },
-    },
-  };
-}
-
-async function incidentOf(repo: FakeRepository, runId: number, attempt: number) {
-  const [row] = await app.database.db
-    .select()
-    .from(incidents)
-    .where(
-      and(
-        eq(incidents.repository, repo.fullName),
-        eq(incidents.runId, runId),
-        eq(incidents.runAttempt, attempt),
-      ),
-    );
-  return row;
-}
-
-/** Delivers a failed run and waits until CodeHealer has acted on it. */
-async function fail(repo: FakeRepository, options: RunOptions): Promise<Incident> {
-  const reads = repo.failedRun(options.runId, options.attempt ?? 1, options.jobs);
-  const response = await deliver(baseUrl, "workflow_run", runPayload(repo, options), {
-    id: options.deliveryId ?? randomUUID(),
-  });
-  expect(response.status).toBe(200);
-  const incident = await until(
-    async () => {
-      const row = await incidentOf(repo, options.runId, options.attempt ?? 1);
-      return row?.status === "acted" ? row : undefined;
-    },
-    30_000,
-    `CodeHealer to act on run ${options.runId} of ${repo.fullName}`,
-  );
-  expect(reads.pendingMocks()).toEqual([]);
-  return incident;
-}
-
-const planOf = (incident: Incident) => incident.plan as Plan;
-const refusedRules = (incident: Incident) => planOf(incident).refused.map((r) => r.rule);
-const kinds = (writes: Write[]) =>
-  writes.map((w) => `${w.method} ${w.path.replace(/^\/repos\/[^/]+\/[^/]+/, "")}`);
-
-// Bodies as GitHub received them, with what changes from run to run (times, ids) replaced.
-function stable(write: Write): unknown {
-  return JSON.parse(
-    JSON.stringify(write.body)
-      .replace(/"completed_at":"[^"]+"/g, '"completed_at":"<now>"')
-      .replace(/\d{4}-\d\d-\d\d \d\d:\d\d UTC/g, "<time>")
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<incident>"),
-  );
-}
+const fail: Harness["fail"] = (repo, options) => h.fail(repo, options);
 
 describe("decide and act, end to end", () => {
   describe("a registry timeout on the default branch", () => {
@@ -183,14 +69,14 @@ describe("decide and act, end to end", () => {
 
     it("changes nothing when GitHub redelivers an event, under its GUID or a new one", async () => {
       const before = repo.writes.length;
-      const payload = runPayload(repo, { runId: 5001, jobs: [] });
-      const again = await deliver(baseUrl, "workflow_run", payload, { id: first.deliveryId ?? "" });
+      const payload = h.runPayload(repo, { runId: 5001, jobs: [] });
+      const again = await h.deliver("workflow_run", payload, first.deliveryId ?? "");
       expect(again.status).toBe(200);
-      await deliver(baseUrl, "workflow_run", payload, { id: randomUUID() });
+      await h.deliver("workflow_run", payload, randomUUID());
       // Both deliveries settled: the first as the duplicate it is, the second on the incident.
       await until(
         async () => {
-          const rows = await app.database.db
+          const rows = await h.app.database.db
             .select()
             .from(actions)
             .where(eq(actions.repository, repo.fullName));
@@ -201,7 +87,7 @@ describe("decide and act, end to end", () => {
       );
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(repo.writes).toHaveLength(before);
-      expect((await incidentOf(repo, 5001, 1))?.updatedAt).toEqual(first.updatedAt);
+      expect((await h.incidentOf(repo, 5001, 1))?.updatedAt).toEqual(first.updatedAt);
     });
   });
 
@@ -366,7 +252,7 @@ describe("decide and act, end to end", () => {
         jobs: [{ id: 131, name: "install", log: REGISTRY_TIMEOUT }],
       });
       expect(repo.writes).toEqual([]);
-      const audit = await app.database.db
+      const audit = await h.app.database.db
         .select()
         .from(actions)
         .where(eq(actions.incidentId, incident.id));
@@ -378,6 +264,6 @@ describe("decide and act, end to end", () => {
   });
 
   it("asked GitHub nothing it did not expect", () => {
-    expect(unmatched).toEqual([]);
+    expect(h.unmatched).toEqual([]);
   });
 });

@@ -100,6 +100,11 @@ export class FakeRepository {
   readonly unmatched: string[] = [];
   config: string | null = null;
   pulls: FakePull[] = [];
+  /** The repository's files at every commit: path → content. */
+  files = new Map<string, string>();
+  /** Pull requests CodeHealer opened. */
+  readonly opened: { number: number; head: string; base: string; draft: boolean; body: string }[] =
+    [];
   private next = 100;
   private readonly scopes: nock.Scope[] = [];
 
@@ -188,9 +193,6 @@ export class FakeRepository {
 
     // Configuration: the repository's file, then the organisation's .github repository.
     scope
-      .get(`${base}/contents/.github%2Fcodehealer.yml`)
-      .reply(() => (this.config === null ? [404, { message: "Not Found" }] : [200, this.config]));
-    scope
       .get(`/repos/${this.owner}/.github/contents/.github%2Fcodehealer.yml`)
       .reply(404, { message: "Not Found" });
 
@@ -209,6 +211,56 @@ export class FakeRepository {
           (p) => p.fork && `${p.fork.split("/")[0]}:${p.branch ?? "feature"}` === head,
         );
         return [200, found.map((p) => this.pullResponse(p))];
+      }),
+    );
+
+    // Files, and the git data API a fix pull request is made with.
+    scope.get(at("/contents/([^?]+)")).reply(
+      answer((uri) => {
+        const path = decodeURIComponent(/\/contents\/([^?]+)/.exec(uri)?.[1] ?? "");
+        if (path === ".github/codehealer.yml")
+          return this.config === null ? [404, { message: "Not Found" }] : [200, this.config];
+        const content = this.files.get(path);
+        return content === undefined ? [404, { message: "Not Found" }] : [200, content];
+      }),
+    );
+    scope.get(at("/git/commits/([0-9a-f]+)")).reply(
+      answer((uri) => {
+        const sha = /commits\/([0-9a-f]+)/.exec(uri)?.[1] ?? "";
+        return [200, { sha, tree: { sha: `tree-${sha}` }, parents: [], message: "base" }];
+      }),
+    );
+    for (const [kind, path] of [
+      ["blob", "/git/blobs"],
+      ["tree", "/git/trees"],
+      ["commit", "/git/commits"],
+    ] as const)
+      scope.post(at(path)).reply(
+        answer((uri, body) => {
+          this.record("POST", uri, body);
+          const sha = `${kind}${this.id()}`.padEnd(40, "0");
+          return [201, { sha, tree: { sha: `tree-${sha}` } }];
+        }),
+      );
+    scope.post(at("/git/refs")).reply(
+      answer((uri, body) => {
+        this.record("POST", uri, body);
+        return [201, { ref: "created" }];
+      }),
+    );
+    scope.post(at("/pulls")).reply(
+      answer((uri, body) => {
+        const sent = this.record("POST", uri, body);
+        const number = this.id();
+        const pull = {
+          number,
+          head: String(sent.head),
+          base: String(sent.base),
+          draft: sent.draft === true,
+          body: String(sent.body),
+        };
+        this.opened.push(pull);
+        return [201, { ...pull, html_url: `https://github.com/${this.fullName}/pull/${number}` }];
       }),
     );
 
