@@ -119,7 +119,6 @@ export type PromptEvidence = {
     ruleId: string | null;
     /** `rules`, `memory` or `rules+memory`. */
     source: string;
-    summary: string;
     explanation: string | null;
     remedy: string | null;
   };
