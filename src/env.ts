@@ -1,5 +1,7 @@
 import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
+import { readLlmSettings } from "./llm/settings.ts";
+import type { LlmSettings } from "./llm/types.ts";
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -18,6 +20,14 @@ const envSchema = z.object({
   CODEHEALER_DATA_DIR: z.string().min(1).default("./.codehealer/db"),
   /** Which half of the app this process runs: the webhook intake, the worker, or both. */
   CODEHEALER_ROLE: z.enum(["web", "worker", "all"]).default("all"),
+  /**
+   * Every repository in dry run: each step is logged and audited as `[dry-run] Would …` and none
+   * is performed. For trying CodeHealer on an organisation before letting it act.
+   */
+  CODEHEALER_DRY_RUN: z
+    .enum(["true", "false", "1", "0"], { message: "must be true or false" })
+    .default("false")
+    .transform((value) => value === "true" || value === "1"),
   /** How many jobs one worker process runs at once. */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   PORT: port.default(3000),
@@ -27,11 +37,25 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   /** GitHub Enterprise Server host name, when not github.com. */
   GHE_HOST: z.string().min(1).optional(),
+  /**
+   * The REST API's full base URL, when neither github.com nor `https://<GHE_HOST>/api/v3` is
+   * right: a GitHub Enterprise Server behind a proxy, or a stand-in GitHub on loopback
+   * (`npm run bench:e2e`). Overrides the URL GHE_HOST implies.
+   */
+  GITHUB_API_URL: z
+    .url({
+      protocol: /^https?$/,
+      message: "must be an http(s) URL, such as https://ghe.example.com/api/v3",
+    })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & {
   /** The App's private key (PEM), from PRIVATE_KEY or the file named by PRIVATE_KEY_PATH. */
   privateKey: string | undefined;
+  /** The LLM endpoints (`OPENAI_BASE_URL`, `OPENAI_API_KEY`, `CODEHEALER_LLM_*`); null for none. */
+  llm: LlmSettings | null;
 };
 
 /** Reads and validates the environment; the error names every variable that is wrong. */
@@ -50,7 +74,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   } catch (error) {
     throw new Error(`Invalid environment:\n  PRIVATE_KEY: ${(error as Error).message}`);
   }
-  return { ...parsed.data, privateKey };
+  return { ...parsed.data, privateKey, llm: readLlmSettings(env) };
 }
 
 /** The GitHub App settings that are missing, in the words a user must set. */

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { Probot, ProbotOctokit } from "probot";
 import { type Env, missingAppCredentials } from "./env.ts";
 import codehealer from "./index.ts";
+import { createLlmClient } from "./llm/client.ts";
 import { createLogger } from "./log.ts";
 import type { Database } from "./store/database.ts";
 import { migrate, migrationStatus, openDatabase, rows } from "./store/database.ts";
@@ -41,6 +42,7 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
   await migrate(database);
   const queue = await startQueue(database, { log });
   const metrics = createMetrics({ db: database.db, jobCounts: queue.counts });
+  const baseUrl = githubApiUrl(env);
   const probot = setupHint
     ? null
     : new Probot({
@@ -48,7 +50,7 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
         privateKey: env.privateKey,
         secret: env.WEBHOOK_SECRET,
         log,
-        ...(env.GHE_HOST ? { baseUrl: `https://${env.GHE_HOST}/api/v3` } : {}),
+        ...(baseUrl ? { baseUrl } : {}),
         Octokit: ProbotOctokit,
       });
 
@@ -64,6 +66,13 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
           ? async (id) => (id ? probot.auth(id) : probot.auth())
           : unauthenticatedOctokit,
         metrics,
+        dryRun: env.CODEHEALER_DRY_RUN,
+        llm: env.llm
+          ? {
+              settings: env.llm,
+              client: createLlmClient(env.llm, { db: database.db, log, metrics }),
+            }
+          : null,
       },
       queue,
       env.WORKER_CONCURRENCY,
@@ -118,6 +127,11 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
       await database.close();
     },
   };
+}
+
+/** The REST API's base URL: GITHUB_API_URL, else GHE_HOST's, else github.com (Probot's default). */
+function githubApiUrl(env: Env): string | undefined {
+  return env.GITHUB_API_URL ?? (env.GHE_HOST ? `https://${env.GHE_HOST}/api/v3` : undefined);
 }
 
 function setupMessage(missing: string[], port: number): string {

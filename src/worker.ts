@@ -5,6 +5,7 @@ import type { Notifier } from "./actions/notify.ts";
 import { diagnoseIncident } from "./diagnosis/incident.ts";
 import { handlers } from "./handlers/registry.ts";
 import type { Handler, PipelineDeps } from "./handlers/types.ts";
+import type { Llm } from "./llm/analyse.ts";
 import { getDelivery, settleDelivery, unsettledDeliveries } from "./store/deliveries.ts";
 import { getIncident, updateIncident } from "./store/incidents.ts";
 import type { Queue } from "./store/queue.ts";
@@ -21,6 +22,8 @@ export type WorkerDeps = PipelineDeps & {
   dryRun?: boolean;
   /** Where the act stage reads configuration, pull requests and fixes; GitHub by default. */
   sources?: Partial<ActSources>;
+  /** The LLM, when one is configured (`OPENAI_BASE_URL` / `OPENAI_API_KEY`). */
+  llm?: Llm | null;
 };
 
 /**
@@ -100,6 +103,7 @@ export async function processIncident(deps: WorkerDeps, incidentId: string): Pro
       appId: deps.appId,
       notifier: deps.notifier ?? null,
       dryRun: deps.dryRun === true,
+      llm: deps.llm ?? null,
       ...(deps.sources ? { sources: deps.sources } : {}),
     },
     incident,

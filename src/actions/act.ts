@@ -1,6 +1,7 @@
 import type { MemoryDiagnosis } from "../diagnosis/memory-recall.ts";
 import { findFix } from "../fixes/find-fix.ts";
 import type { StoredFix } from "../fixes/types.ts";
+import { analyseIncident, type Llm } from "../llm/analyse.ts";
 import type { ParsedConfig } from "../policy/config.ts";
 import { loadRepositoryConfig } from "../policy/load-config.ts";
 import { type Plan, type PlanEvent, type PlanState, plan } from "../policy/plan.ts";
@@ -28,6 +29,8 @@ export type ActSources = {
 
 export type ActDeps = ExecuteDeps & {
   sources?: Partial<ActSources>;
+  /** The LLM, when one is configured: asked about failures rules and memory cannot settle. */
+  llm?: Llm | null;
   /** The app-wide dry run (`CODEHEALER_DRY_RUN`): every step is only logged, in every repository. */
   dryRun?: boolean;
 };
@@ -89,23 +92,35 @@ function planDiagnosis(incident: Incident) {
  *    {@link RetryableStepError} once the others ran, so the queue retries; the done steps stay
  *    done. Otherwise the incident is `acted`.
  */
-export async function actOnIncident(deps: ActDeps, incident: Incident): Promise<ActResult> {
+export async function actOnIncident(deps: ActDeps, diagnosed: Incident): Promise<ActResult> {
   const sources = { ...githubSources(deps), ...deps.sources };
-  const [owner = "", repo = ""] = incident.repository.split("/");
+  const [owner = "", repo = ""] = diagnosed.repository.split("/");
   const repository = { owner, repo };
-  const delivery = incident.deliveryId ? await getDelivery(deps.db, incident.deliveryId) : null;
-  const run = delivery ? readRunContext(incident.sourceEvent, delivery.payload) : null;
+  const delivery = diagnosed.deliveryId ? await getDelivery(deps.db, diagnosed.deliveryId) : null;
+  const run = delivery ? readRunContext(diagnosed.sourceEvent, delivery.payload) : null;
 
   const config = await sources.config(repository);
   const pullRequest = run ? await sources.pullRequest(repository, run.origin) : null;
   const wantsFix =
     config.config.enabled &&
     config.config.actions.fix_pr &&
-    incident.category !== "security_scan" &&
-    incident.diagnosis !== null;
-  const fix =
-    (incident.fix as StoredFix | null) ??
-    (wantsFix ? await sources.fix(repository, incident) : null);
+    diagnosed.category !== "security_scan" &&
+    diagnosed.diagnosis !== null;
+  const known =
+    (diagnosed.fix as StoredFix | null) ??
+    (wantsFix ? await sources.fix(repository, diagnosed) : null);
+  // The LLM, for a failure rules and memory could not settle or a failure in the code with no
+  // known fix; never with the kill switch on, and once: a retried job carries out its plan.
+  const incident =
+    deps.llm && diagnosed.plan === null && config.config.enabled
+      ? await analyseIncident(
+          { db: deps.db, octokit: deps.octokit, log: deps.log, llm: deps.llm },
+          diagnosed,
+          config.config,
+          { fixKnown: known !== null || !wantsFix },
+        )
+      : diagnosed;
+  const fix = known ?? (incident.fix as StoredFix | null);
 
   let decided = incident.plan as Plan | null;
   if (decided === null) {

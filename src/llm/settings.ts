@@ -65,7 +65,8 @@ const llmEnvSchema = z.object({
   /** Retries per endpoint on timeouts, 429 and 5xx, waiting as Retry-After asks (up to 60 s). */
   CODEHEALER_LLM_MAX_RETRIES: whole(0, 10, 2),
   /** Input tokens a prompt may use; sections are cut or left out to fit. */
-  CODEHEALER_LLM_INPUT_TOKENS: whole(500, 1_000_000, 6_000),
+  // The instructions alone take about 1,100: less would leave no room for the evidence.
+  CODEHEALER_LLM_INPUT_TOKENS: whole(2_000, 1_000_000, 6_000),
   /** Output tokens asked for (`max_tokens`). */
   CODEHEALER_LLM_OUTPUT_TOKENS: whole(64, 100_000, 1_500),
   /** Price of 1,000 input tokens, for the cost estimate in metrics and per incident. */

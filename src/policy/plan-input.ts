@@ -11,7 +11,7 @@ export type PlanDiagnosis = Pick<
 > & {
   ruleId?: string | null;
   /** Where the answer came from: the rules, memory, or both agreeing. */
-  source?: "rules" | "memory" | "rules+memory";
+  source?: "rules" | "memory" | "rules+memory" | "llm";
   /** The remembered fix that settled the diagnosis, when memory did. */
   remembered?: { solutionId: string; probability: number } | null;
   /** A vulnerability or a leaked secret, whatever the category: never fixed automatically. */

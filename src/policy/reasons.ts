@@ -8,6 +8,7 @@ const SOURCES = {
   rules: "the rules",
   memory: "memory of past incidents",
   "rules+memory": "the rules and memory, agreeing",
+  llm: "the LLM, weighed against the rules and memory",
 } as const;
 
 /** What was diagnosed, how surely, and from what. */

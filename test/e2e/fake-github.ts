@@ -102,6 +102,18 @@ export class FakeRepository {
   pulls: FakePull[] = [];
   /** The repository's files at every commit: path → content. */
   files = new Map<string, string>();
+  /** The head commit of the workflow's last successful run, and what changed since. */
+  lastGreen: {
+    sha: string;
+    commits: { sha: string; message: string }[];
+    files: {
+      filename: string;
+      status: string;
+      additions: number;
+      deletions: number;
+      patch: string;
+    }[];
+  } | null = null;
   /** Pull requests CodeHealer opened. */
   readonly opened: { number: number; head: string; base: string; draft: boolean; body: string }[] =
     [];
@@ -211,6 +223,29 @@ export class FakeRepository {
           (p) => p.fork && `${p.fork.split("/")[0]}:${p.branch ?? "feature"}` === head,
         );
         return [200, found.map((p) => this.pullResponse(p))];
+      }),
+    );
+
+    // The last green run of a workflow, and the comparison from it.
+    scope.get(at("/actions/workflows/\\d+/runs")).reply(
+      answer(() => {
+        const green = this.lastGreen;
+        const runs = green ? [{ id: 1, head_sha: green.sha, head_branch: "main" }] : [];
+        return [200, { total_count: runs.length, workflow_runs: runs }];
+      }),
+    );
+    scope.get(at("/compare/([0-9a-f]+)\\.\\.\\.([0-9a-f]+)")).reply(
+      answer(() => {
+        const green = this.lastGreen;
+        if (!green) return [404, { message: "Not Found" }];
+        return [
+          200,
+          {
+            total_commits: green.commits.length,
+            commits: green.commits.map((c) => ({ sha: c.sha, commit: { message: c.message } })),
+            files: green.files,
+          },
+        ];
       }),
     );
 
