@@ -2,13 +2,18 @@
 import { createReadStream, existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { pino } from "pino";
 import { replayCommand, replayUsage } from "./cli/replay.ts";
 import { diagnoseStream } from "./diagnosis/diagnose.ts";
 import { memoryDiagnosisJson, memoryDiagnosisText } from "./diagnosis/memory-format.ts";
-import { recall, withMemory } from "./diagnosis/memory-recall.ts";
+import { type MemoryDiagnosis, recall, withMemory } from "./diagnosis/memory-recall.ts";
 import { reindex } from "./diagnosis/memory-reindex.ts";
 import { rememberDiagnosis, rememberProblem } from "./diagnosis/memory-remember.ts";
 import { type Env, readEnv } from "./env.ts";
+import type { Llm } from "./llm/analyse.ts";
+import { createLlmClient } from "./llm/client.ts";
+import { diagnoseOffline } from "./llm/offline.ts";
+import type { LlmSettings } from "./llm/types.ts";
 import { createLogger } from "./log.ts";
 import { formatIngestReport, ingestSlackCommand, ingestSlackSettings } from "./slack/command.ts";
 import { start } from "./start.ts";
@@ -120,15 +125,19 @@ export async function main(argv: string[]): Promise<number> {
         throw new Error("diagnose needs a log file, or - for standard input");
       const repository = repositoryOption(values.repo);
       const memory = await openMemory(env);
+      const llm = env.llm ? await offlineLlm(env.llm, memory) : null;
       let failed = 0;
       try {
         for (const file of positionals) {
           try {
             const input = file === "-" ? process.stdin : createReadStream(file);
             const rules = await diagnoseStream(input);
-            const diagnosis = memory
+            const remembered = memory
               ? await recall(memory.db, rules, { repository })
               : withMemory(rules, []);
+            const diagnosis = llm
+              ? ((await diagnoseOffline(llm.llm, remembered, file)) as MemoryDiagnosis)
+              : remembered;
             process.stdout.write(
               values.json
                 ? `${memoryDiagnosisJson(file, diagnosis)}\n`
@@ -140,6 +149,7 @@ export async function main(argv: string[]): Promise<number> {
           }
         }
       } finally {
+        await llm?.close();
         await memory?.close();
       }
       return failed > 0 ? 1 : 0;
@@ -270,6 +280,25 @@ async function openMemory(env: Env): Promise<Database | null> {
   }
   await database?.close();
   return null;
+}
+
+/**
+ * The LLM for `diagnose`: its cache and usage live in the memory's database when there is
+ * one, else in a throwaway in-memory one.
+ */
+async function offlineLlm(
+  settings: LlmSettings,
+  memory: Database | null,
+): Promise<{ llm: Llm; close(): Promise<void> }> {
+  const log = pino({ level: process.env.LOG_LEVEL ?? "warn" }, pino.destination(2));
+  const database = memory ?? (await openDatabase({ dataDir: "memory://" }));
+  if (!memory) await migrate(database);
+  return {
+    llm: { settings, client: createLlmClient(settings, { db: database.db, log }) },
+    close: async () => {
+      if (!memory) await database.close();
+    },
+  };
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,4 @@
+import type { LlmRecord } from "../llm/analyse.ts";
 import type { Diagnosis } from "./diagnose.ts";
 import { diagnosisJson, diagnosisText } from "./format.ts";
 import type { MemoryDiagnosis } from "./memory-recall.ts";
@@ -16,6 +17,7 @@ export function memoryDiagnosisJson(file: string, diagnosis: MemoryDiagnosis): s
   return JSON.stringify({
     ...(JSON.parse(diagnosisJson(file, rulesView(diagnosis))) as Record<string, unknown>),
     source: diagnosis.source,
+    llm: (diagnosis as { llm?: unknown }).llm ?? null,
     fix: remembered?.fix ?? null,
     remembered: remembered ? { ...remembered, probability: round(remembered.probability) } : null,
     similar: similar.map((s) => ({
@@ -43,6 +45,12 @@ export function memoryDiagnosisText(file: string, diagnosis: MemoryDiagnosis): s
     const how = s.exact ? "same fingerprint" : `similarity ${s.similarity.toFixed(2)}`;
     lines.push(`  seen before (${how}, ${s.scope}, ${s.ref}): ${s.fix}`);
   }
+  const llm = (diagnosis as { llm?: LlmRecord }).llm;
+  if (llm?.status === "answered")
+    lines.push(
+      `  LLM (${llm.model}${llm.cached ? ", cached" : `, ${llm.tokens.input}+${llm.tokens.output} tokens`}, its own confidence ${percent(llm.modelConfidence)}): ${llm.rootCause}`,
+    );
+  else if (llm) lines.push(`  LLM ${llm.status}: ${llm.reason}`);
   const text = diagnosisText(file, rulesView(diagnosis));
   return lines.length === 0 ? text : `${text.trimEnd()}\n${lines.join("\n")}\n`;
 }

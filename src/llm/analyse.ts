@@ -44,16 +44,23 @@ export type LlmRecord =
     }
   | { status: "discarded" | "unavailable"; reason: string };
 
+/** A diagnosis the LLM answered. */
+export type LlmDiagnosis = Omit<MemoryDiagnosis, "source"> & {
+  source: "llm";
+  reportOnly: string | null;
+  llm: LlmRecord;
+};
+
 /** Categories a rerun can cure: the only ones where the model's "rerun" is believed. */
 const RERUNNABLE: readonly Category[] = ["network_transient", "rate_limited", "flaky_test"];
 
 const workflowIdOf = z.object({ workflow_run: z.object({ workflow_id: z.number().int() }) });
 
 /** Asks once, and once more if the answer was invalid; the invalid answer is not cached. */
-async function ask(
+export async function ask(
   llm: Llm,
   prompt: Prompt,
-  incidentId: string,
+  incidentId: string | null,
 ): Promise<
   { ok: true; answer: LlmAnswer; completion: Completion } | { ok: false; reason: string }
 > {
@@ -117,6 +124,53 @@ function storedFix(
 }
 
 /**
+ * The diagnosis after the LLM's answer: its category, root cause and quoted line, its
+ * confidence weighed against the rules, memory and the quoted line (the model's own number is
+ * only an input), and what the stage did (`llm`). A "rerun" is believed only for a category a
+ * rerun can cure. Pure.
+ */
+export function withLlmAnswer(
+  diagnosis: MemoryDiagnosis,
+  asked: { answer: LlmAnswer; completion: Completion; prompt: Prompt; patchRefused: string | null },
+): LlmDiagnosis {
+  const { answer, completion, prompt, patchRefused } = asked;
+  const rules = diagnosis.category !== "unknown" && diagnosis.ruleId ? diagnosis : null;
+  const memory = diagnosis.remembered
+    ? { category: diagnosis.category, probability: diagnosis.remembered.probability }
+    : null;
+  const confidence = llmConfidence(answer, { rules, memory, quotedLineFound: true });
+  const llm: LlmRecord = {
+    status: "answered",
+    endpoint: completion.endpoint,
+    model: completion.model,
+    cached: completion.cached,
+    tokens: { input: completion.usage.inputTokens, output: completion.usage.outputTokens },
+    cost: completion.cost,
+    modelConfidence: answer.confidence,
+    rootCause: redact(answer.rootCause),
+    fix: answer.fix.kind,
+    patchRefused,
+    sections: prompt.sections,
+  };
+  const transient = answer.fix.kind === "rerun" && RERUNNABLE.includes(answer.category);
+  return {
+    ...diagnosis,
+    category: answer.category,
+    transient,
+    confidence,
+    errorLine: redact(answer.logLine),
+    summary: redact(`${CATEGORY_LABELS[answer.category]}: ${answer.rootCause}`).slice(0, 300),
+    explanation: redact(answer.rootCause),
+    remedy: redact(answer.fix.explanation),
+    source: "llm",
+    reportOnly: patchRefused
+      ? `the LLM's patch was refused by the safety checks (${patchRefused}).`
+      : null,
+    llm,
+  };
+}
+
+/**
  * The LLM stage, between diagnosis and plan, for a failure rules and memory could not settle,
  * or a failure in the code they are sure of but have no fix for ({@link reachesLlm}):
  * 1. gather the prompt's evidence (the redacted excerpt, rule hits, memory candidates, the
@@ -173,11 +227,6 @@ export async function analyseIncident(
   }
 
   const { answer, completion } = asked;
-  const rules = diagnosis.category !== "unknown" && diagnosis.ruleId ? diagnosis : null;
-  const memory = diagnosis.remembered
-    ? { category: diagnosis.category, probability: diagnosis.remembered.probability }
-    : null;
-  const confidence = llmConfidence(answer, { rules, memory, quotedLineFound: true });
   let fix: StoredFix | null = null;
   let patchRefused: string | null = null;
   if (answer.fix.kind === "patch") {
@@ -185,36 +234,8 @@ export async function analyseIncident(
     if (checked.ok) fix = storedFix({ ...answer, fix: answer.fix }, checked.files, completion);
     else patchRefused = checked.reason;
   }
-  const llm: LlmRecord = {
-    status: "answered",
-    endpoint: completion.endpoint,
-    model: completion.model,
-    cached: completion.cached,
-    tokens: { input: completion.usage.inputTokens, output: completion.usage.outputTokens },
-    cost: completion.cost,
-    modelConfidence: answer.confidence,
-    rootCause: redact(answer.rootCause),
-    fix: answer.fix.kind,
-    patchRefused,
-    sections: prompt.sections,
-  };
-  const transient = answer.fix.kind === "rerun" && RERUNNABLE.includes(answer.category);
-  const summary = redact(`${CATEGORY_LABELS[answer.category]}: ${answer.rootCause}`).slice(0, 300);
-  const updated = {
-    ...diagnosis,
-    category: answer.category,
-    transient,
-    confidence,
-    errorLine: redact(answer.logLine),
-    summary,
-    explanation: redact(answer.rootCause),
-    remedy: redact(answer.fix.explanation),
-    source: "llm" as const,
-    reportOnly: patchRefused
-      ? `the LLM's patch was refused by the safety checks (${patchRefused}).`
-      : null,
-    llm,
-  };
+  const updated = withLlmAnswer(diagnosis, { answer, completion, prompt, patchRefused });
+  const { confidence, transient, summary } = updated;
   await updateIncident(deps.db, incident.id, {
     category: updated.category,
     transient,
