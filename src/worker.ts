@@ -42,7 +42,9 @@ export async function processDelivery(deps: WorkerDeps, deliveryId: string): Pro
   }
   if (delivery.status !== "received") return;
   const name = delivery.action ? `${delivery.event}.${delivery.action}` : delivery.event;
-  const handler = (handlers as Record<string, Handler<EmitterWebhookEventName> | undefined>)[name];
+  // An event whose `action` is free text (repository_dispatch's event_type) has one handler.
+  const registry = handlers as Record<string, Handler<EmitterWebhookEventName> | undefined>;
+  const handler = registry[name] ?? registry[delivery.event];
   const log = deps.log.child({
     delivery: delivery.id,
     event: name,

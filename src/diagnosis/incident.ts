@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { ProbotOctokit } from "probot";
+import { z } from "zod";
 import { type JobLog, openJobLog } from "../logs/download.ts";
 import { type FailedJob, failedActionsJobs, failedSuiteChecks } from "../logs/evidence.ts";
 import { redact } from "../logs/redact.ts";
@@ -37,17 +38,59 @@ export function githubJobSource(octokit: ProbotOctokit): JobSource {
     return { owner, repo };
   };
   return {
-    failedJobs: (incident) =>
-      incident.provider === "actions"
-        ? failedActionsJobs(octokit, {
-            ...repositoryOf(incident),
-            runId: incident.runId,
-            attempt: incident.runAttempt,
-          })
-        : failedSuiteChecks(octokit, { ...repositoryOf(incident), suiteId: incident.runId }),
+    failedJobs: async (incident) =>
+      incident.provider === "external"
+        ? externalJobs(incident)
+        : incident.provider === "actions"
+          ? failedActionsJobs(octokit, {
+              ...repositoryOf(incident),
+              runId: incident.runId,
+              attempt: incident.runAttempt,
+            })
+          : failedSuiteChecks(octokit, { ...repositoryOf(incident), suiteId: incident.runId }),
     openLog: (incident, job, maxBytes) =>
       openJobLog(octokit, { ...repositoryOf(incident), jobId: job.id }, { maxBytes }),
   };
+}
+
+/**
+ * What an incident reported from outside CI carries (`evidence.external`, written when it was
+ * opened): a Sentry error, an issue labelled `codehealer`. Diagnosed as text, like a check's
+ * output; its file and line become an annotation.
+ */
+export const externalEvidence = z.object({
+  /** Where it came from, as a person reads it: "Sentry error", "issue #12". */
+  source: z.string().min(1).max(200),
+  text: z.string().max(256 * 1024),
+  url: z.string().nullish(),
+  path: z.string().nullish(),
+  line: z.number().int().positive().nullish(),
+});
+export type ExternalEvidence = z.infer<typeof externalEvidence>;
+
+function externalOf(incident: Incident): ExternalEvidence | null {
+  const parsed = z.object({ external: externalEvidence }).safeParse(incident.evidence);
+  return parsed.success ? parsed.data.external : null;
+}
+
+function externalJobs(incident: Incident): FailedJob[] {
+  const external = externalOf(incident);
+  if (external === null) return [];
+  const { source, text, url, path, line } = external;
+  const annotations = path
+    ? [{ path, line: line ?? null, message: text.split("\n")[0] ?? "" }]
+    : [];
+  return [
+    {
+      id: 0,
+      name: source,
+      conclusion: "failure",
+      htmlUrl: url ?? null,
+      failedSteps: [],
+      annotations,
+      output: text,
+    },
+  ];
 }
 
 /** Jobs whose logs are read per incident: a matrix of 40 identical failures says nothing more after a few. */
@@ -91,7 +134,7 @@ export async function diagnoseIncident(
   for (const job of jobs.slice(0, MAX_JOBS)) {
     const context = { failedStep: job.failedSteps[0]?.name ?? null, annotations: job.annotations };
     const { output, ...kept } = job;
-    if (incident.provider === "checks") {
+    if (incident.provider !== "actions") {
       evidence.push({ ...kept, log: null, diagnosis: diagnoseText(output ?? "", context) });
       continue;
     }
@@ -121,6 +164,8 @@ export async function diagnoseIncident(
     embeddingModel: embedding.model,
     diagnosis: chosen,
     evidence: {
+      // What an incident from outside CI was opened with stays beside what was read.
+      ...(incident.provider === "external" ? { external: externalOf(incident) } : {}),
       jobs: evidence.map((entry) => ({
         ...entry,
         annotations: entry.annotations.map(redactAnnotation),

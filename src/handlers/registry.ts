@@ -2,7 +2,10 @@ import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import { onCheckRunCompleted, onCheckSuiteCompleted } from "./check-completed.ts";
 import { onCheckRunRequestedAction } from "./check-run-requested-action.ts";
 import { onPullRequestClosed } from "./fix-branch-run.ts";
+import { onIssueCommentCreated } from "./issue-comment.ts";
+import { onIssuesLabeled } from "./issues-labeled.ts";
 import { onPush } from "./push.ts";
+import { onRepositoryDispatch } from "./repository-dispatch.ts";
 import type { Handler } from "./types.ts";
 import { onWorkflowRunCompleted } from "./workflow-run-completed.ts";
 
@@ -17,4 +20,7 @@ export const handlers: { [E in EmitterWebhookEventName]?: Handler<E> } = {
   "check_run.requested_action": onCheckRunRequestedAction,
   push: onPush,
   "pull_request.closed": onPullRequestClosed,
+  "issue_comment.created": onIssueCommentCreated,
+  "issues.labeled": onIssuesLabeled,
+  repository_dispatch: onRepositoryDispatch,
 };

@@ -58,8 +58,11 @@ export const incidents = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     repository: text("repository").notNull(),
     installationId: bigint("installation_id", { mode: "number" }),
-    /** Where the run lives: `actions` (workflow runs) or `checks` (check suites of other CI). */
-    provider: text("provider", { enum: ["actions", "checks"] }).notNull(),
+    /**
+     * Where the failure lives: `actions` (workflow runs), `checks` (check suites of other CI), or
+     * `external` (a Sentry error, a Prometheus alert, a labelled issue: `evidence.external`).
+     */
+    provider: text("provider", { enum: ["actions", "checks", "external"] }).notNull(),
     sourceEvent: text("source_event").notNull(),
     deliveryId: text("delivery_id").references(() => deliveries.id),
     headSha: text("head_sha").notNull(),
