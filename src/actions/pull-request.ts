@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
+import { isNotFound } from "../github/responses.ts";
 import type { PlanPullRequest } from "../policy/plan-input.ts";
 
 /** Authors GitHub says have write access: their pull requests may be acted on. */
@@ -36,9 +37,6 @@ const asRunPullRequest = (pull: Pull, repository: string): RunPullRequest => ({
   fromFork: pull.head.repo?.full_name !== repository,
   authorTrusted: TRUSTED_ASSOCIATIONS.includes(pull.author_association),
 });
-
-const notFound = (error: unknown) =>
-  typeof error === "object" && error !== null && (error as { status?: number }).status === 404;
 
 /**
  * Finds the open pull request a failing run belongs to:
@@ -78,7 +76,7 @@ export async function findRunPullRequest(
     const pull = pulls.find((candidate) => candidate.head.sha === origin.headSha) ?? pulls[0];
     return pull ? asRunPullRequest(pull, fullName) : null;
   } catch (error) {
-    if (notFound(error)) return null;
+    if (isNotFound(error)) return null;
     throw error;
   }
 }

@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { isNotFound } from "../github/responses.ts";
 import type { Attempt, FileMode } from "./types.ts";
 
 /** A text file of the repository at one commit, with its mode. */
@@ -13,9 +14,6 @@ type Tree = { entries: Map<string, Entry>; truncated: boolean };
 
 /** Files larger than this are not rewritten by a fix: a fix's size stays bounded. */
 export const MAX_FILE_BYTES = 1_000_000;
-
-const isNotFound = (error: unknown) =>
-  typeof error === "object" && error !== null && (error as { status?: unknown }).status === 404;
 
 // Keeps a byte-order mark (TextDecoder drops it by default) and refuses bytes that are not
 // UTF-8: the fix's blob is written back as UTF-8 text, so anything else would change.

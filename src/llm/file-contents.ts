@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { MAX_FILE_BYTES } from "../fixes/repository-files.ts";
+import { readAtMost } from "../github/responses.ts";
 import { githubFailure } from "./github-failure.ts";
 import type { ImplicatedPath } from "./implicated-paths.ts";
 import type { PromptFile } from "./types.ts";
@@ -82,22 +83,4 @@ async function readText(
   } catch {
     return { reason: "not UTF-8 text" };
   }
-}
-
-/** At most `max` bytes of a stream; null when there are more. */
-async function readAtMost(body: ReadableStream<Uint8Array>, max: number): Promise<Buffer | null> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    if (bytes > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }

@@ -10,6 +10,7 @@ import {
   type Node,
   parseDocument,
 } from "yaml";
+import { isNotFound, readAtMost } from "../github/responses.ts";
 import {
   CONFIG_FILE,
   type Config,
@@ -139,27 +140,6 @@ export function checkConfigText(text: string): ConfigFileState {
   };
 }
 
-const isNotFound = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && (error as { status?: unknown }).status === 404;
-
-/** Reads at most `max` bytes of a stream; null when there are more. */
-async function readAtMost(body: ReadableStream<Uint8Array>, max: number): Promise<string | null> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    if (bytes > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
 /**
  * `.github/codehealer.yml` in a repository at a commit, checked: removed (GitHub says 404),
  * valid, or invalid with each problem at its line. The file is streamed, and one larger than
@@ -203,7 +183,7 @@ export async function readConfigFile(
     await body?.cancel();
     return tooBig(measured);
   }
-  const text = body === null ? "" : await readAtMost(body, maxBytes);
-  if (text === null) return tooBig(measured);
-  return checkConfigText(text);
+  const bytes = body === null ? Buffer.alloc(0) : await readAtMost(body, maxBytes);
+  if (bytes === null) return tooBig(measured);
+  return checkConfigText(new TextDecoder().decode(bytes));
 }
