@@ -41,16 +41,19 @@ export const FIXABLE_CATEGORIES: readonly Category[] = [
 /**
  * Whether the LLM is asked about a failure: rules and memory are unsure ({@link needsLlm}), or
  * they are sure of a failure in the code but no fix is known (memory has none, no recipe
- * applies) — then the LLM is asked for the patch. A transient failure, a security finding or
- * a failure with a known fix spends no tokens.
+ * applies) — then the LLM is asked for the patch. A memory hit, a transient failure, a
+ * security finding or a failure with a known fix spends no tokens.
  */
 export function reachesLlm(
   diagnosis: Pick<Diagnosis, "category" | "confidence" | "transient"> & {
     ruleId?: string | null;
+    remembered?: unknown;
   },
   options: { threshold?: number; fixKnown: boolean },
 ): boolean {
   if (diagnosis.category === "security_scan") return false;
+  // Memory settled it: the team's own answer beats a model's, and costs nothing.
+  if (diagnosis.remembered) return false;
   if (needsLlm(diagnosis, options.threshold)) return true;
   return (
     !diagnosis.transient && !options.fixKnown && FIXABLE_CATEGORIES.includes(diagnosis.category)

@@ -400,6 +400,12 @@ describe("reachesLlm", () => {
       fixKnown: false,
       expected: false,
     },
+    {
+      it: "a memory hit, even one without a patch",
+      d: { category: "type_error", confidence: 0.9, remembered: { fix: "widen the type" } },
+      fixKnown: false,
+      expected: false,
+    },
   ] as const;
   for (const { it: what, d, fixKnown, expected } of cases) {
     it(`is ${expected} for ${what}`, () => {
