@@ -1,7 +1,6 @@
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from "@octokit/webhooks";
 import { Context, ProbotOctokit } from "probot";
 import { type ActSources, actOnIncident } from "./actions/act.ts";
-import type { Notifier } from "./actions/notify.ts";
 import { diagnoseIncident } from "./diagnosis/incident.ts";
 import { handlers } from "./handlers/registry.ts";
 import type { Handler, PipelineDeps } from "./handlers/types.ts";
@@ -16,8 +15,6 @@ export type WorkerDeps = PipelineDeps & {
   octokitFor: (installationId: number | null) => Promise<ProbotOctokit>;
   metrics?: Pick<Metrics, "deliverySettled">;
   now?: () => Date;
-  /** Carries notifications (Slack); without one they are recorded in the audit trail only. */
-  notifier?: Notifier | null;
   /** `CODEHEALER_DRY_RUN`: every step in every repository is only logged as `[dry-run] Would …`. */
   dryRun?: boolean;
   /** Where the act stage reads configuration, pull requests and fixes; GitHub by default. */
@@ -95,7 +92,10 @@ export async function processIncident(deps: WorkerDeps, incidentId: string): Pro
   }
   if (!incident || (incident.status !== "diagnosed" && incident.status !== "acting")) return;
   // Nothing failed (the run was re-run or deleted before we looked): nothing to say.
-  if (incident.fingerprint === null) return;
+  if (incident.fingerprint === null) {
+    await updateIncident(deps.db, incident.id, { status: "acted", outcome: "nothing_failed" });
+    return;
+  }
   await actOnIncident(
     {
       db: deps.db,

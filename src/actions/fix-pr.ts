@@ -91,7 +91,7 @@ async function commitFix(
 async function placeBranch(
   deps: EffectDeps,
   repo: Repo,
-  head: string,
+  { head, base }: { head: string; base: string },
   commit: Commit,
 ): Promise<{ placement: Placement; sha: string }> {
   try {
@@ -121,6 +121,19 @@ async function placeBranch(
   if (!tip.message.includes(`\n${INCIDENT_TRAILER}: `))
     throw new ActionError(
       `The branch ${head} already exists in ${repo.owner}/${repo.repo} and its last commit (${shortSha(tipSha)}) is not CodeHealer's, so CodeHealer will not overwrite it. Delete the branch, or push the fix yourself.`,
+    );
+  // One branch per failure: if its open pull request goes into another branch, the same failure
+  // is being fixed there, and moving the branch would move that pull request's commits.
+  const { data: open } = await deps.octokit.request("GET /repos/{owner}/{repo}/pulls", {
+    ...repo,
+    head: `${repo.owner}:${head}`,
+    state: "open",
+    per_page: 1,
+  });
+  const other = open[0];
+  if (other && other.base.ref !== base)
+    throw new ActionError(
+      `A CodeHealer fix for this failure is already open from ${head} into ${other.base.ref} (#${other.number}); CodeHealer will not move it to ${base}. Merge or close it first.`,
     );
   await deps.octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", {
     ...repo,
@@ -179,7 +192,7 @@ export async function openFixPullRequest(
       try {
         refuseBadInput(step, fix, repository);
         const commit = await commitFix(deps, repo, fix, baseSha, message);
-        branch = await placeBranch(deps, repo, step.head, commit);
+        branch = await placeBranch(deps, repo, { head: step.head, base: step.base }, commit);
         const { data: open } = await deps.octokit.request("GET /repos/{owner}/{repo}/pulls", {
           ...repo,
           head: `${target.owner}:${step.head}`,

@@ -104,6 +104,8 @@ async function replay(args: ReplayArgs, env: ReplayEnv): Promise<string> {
     config: async () => ({ config: DEFAULT_CONFIG, problems: [] }),
     pullRequest: payloadPullRequest,
     fix: async () => null,
+    // Other CI does not say where its commit lives; offline, it is taken to be the repository's.
+    commitOnBranch: async () => true,
   };
   const sources = { ...(token ? {} : offline), ...(config ? { config: async () => config } : {}) };
   const level = env.LOG_LEVEL || "warn";

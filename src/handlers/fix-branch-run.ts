@@ -37,6 +37,7 @@ const fixDeps = (octokit: ProbotOctokit, deps: PipelineDeps): FixDeps => ({
   now: deps.now ?? (() => new Date()),
   log: deps.log,
   appId: deps.appId,
+  dryRun: deps.dryRun === true,
 });
 const repoOf = (payload: z.infer<typeof repository>) => ({
   owner: payload.owner.login,

@@ -1,6 +1,7 @@
 import type { EmitterWebhookEventName } from "@octokit/webhooks";
 import type { Logger } from "pino";
 import type { Context } from "probot";
+import type { Notifier } from "../actions/notify.ts";
 import type { Db } from "../store/database.ts";
 import type { Queue } from "../store/queue.ts";
 
@@ -15,6 +16,8 @@ export type PipelineDeps = {
   dryRun?: boolean;
   /** The clock; tests pass their own. */
   now?: () => Date;
+  /** Carries notifications (Slack); without one they are recorded in the audit trail only. */
+  notifier?: Notifier | null;
 };
 
 /** What a handler decided about a delivery; the reason is stored on the delivery for operators. */

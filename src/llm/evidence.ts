@@ -3,12 +3,18 @@ import { z } from "zod";
 import type { Annotation, Diagnosis } from "../diagnosis/diagnose.ts";
 import type { RememberedFix, SimilarFailure } from "../diagnosis/memory-recall.ts";
 import { redact } from "../logs/redact.ts";
+import { ALWAYS_DENIED_PATHS } from "../policy/denied-paths.ts";
+import { matchesAny } from "../policy/glob.ts";
 import type { Incident } from "../store/schema.ts";
 import { readImplicatedFiles } from "./file-contents.ts";
 import { githubFailure } from "./github-failure.ts";
 import { implicatedPaths } from "./implicated-paths.ts";
 import { commitsSinceGreen } from "./last-green.ts";
+import { LLM_DENIED_PATHS } from "./patch-safety.ts";
 import type { PromptEvidence, PromptMemory } from "./types.ts";
+
+/** Paths never read for a prompt: the ones a fix may never touch hold secrets or CI configuration. */
+const NEVER_SENT = [...ALWAYS_DENIED_PATHS, ...LLM_DENIED_PATHS];
 
 type Repository = { owner: string; repo: string };
 
@@ -144,10 +150,16 @@ export async function gatherPromptEvidence(
   const { repository, incident, diagnosis } = input;
   const context = failureContext(incident);
   const local = localPromptEvidence(diagnosis, context);
-  const paths = implicatedPaths(
+  // The log names the files, and the log is a stranger's text: a path that holds secrets or CI
+  // configuration is never read for the prompt, whatever the log says.
+  const named = implicatedPaths(
     { errorLine: local.errorLine, annotations: context.annotations, excerpt: local.excerpt },
     repository.repo,
   );
+  const paths = named.filter((p) => !matchesAny(p.path, NEVER_SENT));
+  const withheld = named
+    .filter((p) => matchesAny(p.path, NEVER_SENT))
+    .map((p) => `${p.path}: not read, a path that may hold secrets or CI configuration.`);
   const [files, commits] = await Promise.all([
     readImplicatedFiles(octokit, repository, incident.headSha, paths),
     incidentCommits(
@@ -162,7 +174,7 @@ export async function gatherPromptEvidence(
     ...local,
     files: files.files,
     commits: commits.commits,
-    notes: [...local.notes, ...files.notes, ...commits.notes],
+    notes: [...local.notes, ...withheld, ...files.notes, ...commits.notes],
   };
 }
 

@@ -2,7 +2,7 @@ import type { MemoryDiagnosis } from "../diagnosis/memory-recall.ts";
 import { ask, type Llm, type LlmDiagnosis, type LlmRecord, withLlmAnswer } from "./analyse.ts";
 import { localPromptEvidence } from "./evidence.ts";
 import { LlmUnavailableError } from "./failure.ts";
-import { buildPrompt, needsLlm } from "./prompt.ts";
+import { buildPrompt, reachesLlm } from "./prompt.ts";
 
 /** A diagnosis the LLM was asked about offline, whatever came of it. */
 export type OfflineDiagnosis =
@@ -22,7 +22,8 @@ export async function diagnoseOffline(
   diagnosis: MemoryDiagnosis,
   file: string,
 ): Promise<OfflineDiagnosis> {
-  if (!needsLlm(diagnosis)) return diagnosis;
+  // No repository offline, so no patch to ask for: only an unsure diagnosis is worth a question.
+  if (!reachesLlm(diagnosis, { fixKnown: true })) return diagnosis;
   const evidence = localPromptEvidence(diagnosis, {
     repository: "(a log read offline)",
     headSha: "",

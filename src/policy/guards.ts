@@ -68,12 +68,20 @@ export const disabledAction: Guard = ({ kind }, { config }) =>
  */
 export const forkPullRequest: Guard = ({ kind }, { state }) => {
   const pr = state.pullRequest;
-  if (!pr?.fromFork || forStrangers(kind)) return null;
-  return refuse(
-    kind,
-    "fork",
-    `Pull request #${pr.number} comes from a fork: CodeHealer only comments on it and adds its check run, so no ${STEP_WORDS[kind]}.`,
-  );
+  if (forStrangers(kind)) return null;
+  if (pr?.fromFork)
+    return refuse(
+      kind,
+      "fork",
+      `Pull request #${pr.number} comes from a fork: CodeHealer only comments on it and adds its check run, so no ${STEP_WORDS[kind]}.`,
+    );
+  if (state.foreignCommit)
+    return refuse(
+      kind,
+      "fork",
+      `The failing commit is not on a branch of ${state.repository} (a fork's, or one its branch has moved away from): CodeHealer only adds its check run, so no ${STEP_WORDS[kind]}.`,
+    );
+  return null;
 };
 
 /** The same for an author without write access, whose pull request lives in the repository. */

@@ -65,6 +65,12 @@ export type PlanState = {
   /** Reruns and fix pull requests CodeHealer made in this repository in the last hour. */
   automatedActionsLastHour: number;
   pullRequest: PlanPullRequest | null;
+  /**
+   * The failing commit is not on a branch of this repository: a fork's (its pull request closed,
+   * or another CI that does not say), or one its branch was force-pushed away from. A stranger's
+   * code, as a fork's pull request is.
+   */
+  foreignCommit?: boolean;
   isDefaultBranch: boolean;
 };
 

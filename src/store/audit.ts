@@ -26,7 +26,7 @@ export const AUTOMATIC_KINDS = ["rerun", "fix_pr"] as const satisfies readonly A
  * after this long another attempt may take it over. Each effect finds what a vanished attempt
  * left on GitHub before acting again.
  */
-export const PLANNED_LEASE_MS = 10 * 60_000;
+export const PLANNED_LEASE_MS = 2 * 60_000;
 
 /** One action, named by the key that makes it happen at most once. */
 export type AuditEntry = {
@@ -49,7 +49,13 @@ export type AuditOutcome =
       replayed: boolean;
     }
   | { status: "dry-run"; message: string; detail: Record<string, unknown> | null }
-  | { status: "skipped"; reason: string; detail: Record<string, unknown> | null }
+  | {
+      status: "skipped";
+      reason: string;
+      detail: Record<string, unknown> | null;
+      /** Another attempt holds the key and may still be acting: try again after the lease. */
+      inProgress?: boolean;
+    }
   | { status: "failed"; error: string; cause: unknown };
 
 export type OnceOptions = {
@@ -115,6 +121,7 @@ function settled(row: Action): AuditOutcome {
     status: "skipped",
     reason: `another attempt has been performing ${row.idempotencyKey} since ${row.at.toISOString()}`,
     detail: null,
+    inProgress: true,
   };
 }
 

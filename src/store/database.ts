@@ -24,15 +24,21 @@ export type DatabaseOptions = {
   url?: string | undefined;
   /** The PGlite data folder, used only without `url`. */
   dataDir: string;
+  /** Postgres connections at most (default 10). */
+  poolSize?: number;
 };
 
 const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
 /** Opens the store: Postgres when a URL is given, otherwise PGlite (with pgvector) in `dataDir`. */
-export async function openDatabase({ url, dataDir }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({
+  url,
+  dataDir,
+  poolSize = 10,
+}: DatabaseOptions): Promise<Database> {
   if (url) {
     // notice messages (e.g. "extension already exists") are routine; they would only add log noise.
-    const client = postgres(url, { onnotice: () => {}, max: 10 });
+    const client = postgres(url, { onnotice: () => {}, max: poolSize });
     const db = drizzlePostgres({ client, schema }) as unknown as Db;
     return { driver: "postgres", db, url, close: () => client.end({ timeout: 5 }) };
   }

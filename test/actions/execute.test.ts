@@ -1,6 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { checkRunKey } from "../../src/actions/check-run.ts";
 import { execute } from "../../src/actions/execute.ts";
 import type { Notifier } from "../../src/actions/notify.ts";
 import { plan as decide } from "../../src/policy/plan.ts";
@@ -17,6 +18,7 @@ import {
   FINGERPRINT,
   githubFixture,
   incidentRow,
+  NOW,
   OWNER,
   REPO,
   REPO_API,
@@ -166,6 +168,26 @@ describe("execute", () => {
       const again = await execute(testDeps(db), REPORT, context);
       expect(again.filter((o) => o.status === "done").every((o) => o.replayed)).toBe(true);
       expect(await audit()).toHaveLength(5);
+    });
+
+    it("retries, rather than skips, a step another attempt left planned and may still perform", async () => {
+      // A worker that died mid-request: its check run step is still `planned`, inside the lease.
+      await db.insert(actions).values({
+        idempotencyKey: checkRunKey(REPOSITORY, incident.id ?? ""),
+        incidentId: incident.id,
+        repository: REPOSITORY,
+        kind: "check_run",
+        status: "planned",
+        at: NOW,
+      });
+      const plan: Plan = {
+        ...REPORT,
+        steps: [{ kind: "check_run", conclusion: "neutral", annotate: false }],
+        refused: [],
+      };
+      const [outcome] = await execute(testDeps(db), plan, context);
+      expect(outcome).toMatchObject({ status: "failed", retryable: true });
+      expect(outcome?.error).toContain("another attempt has been performing");
     });
   });
 

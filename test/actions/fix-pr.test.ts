@@ -182,7 +182,11 @@ describe("openFixPullRequest", () => {
         .reply(200, previous)
         .patch(REF_PATH, { sha: NEW_COMMIT, force: true })
         .reply(200, githubFixture("git-ref"));
-      openPulls([pull()]);
+      // Asked twice: before the branch moves (is its pull request into the same branch?), then
+      // to update it.
+      const intoBase = pull({ base: { ...(pull().base as object), ref: STEP.base } });
+      openPulls([intoBase]);
+      openPulls([intoBase]);
       nock(API).patch(`${REPO_API}/pulls/64`, sentPull.take).reply(200, pull());
       const outcome = await open();
       expect(outcome).toMatchObject({
@@ -190,6 +194,22 @@ describe("openFixPullRequest", () => {
         detail: { branch: "updated", change: "updated", pullRequest: 64 },
       });
       expect(Object.keys(sentPull.seen[0] ?? {}).sort()).toEqual(["body", "title"]);
+    });
+
+    it("never moves the branch of a fix that is open into another branch", async () => {
+      const previous = {
+        ...githubFixture("git-commit.created"),
+        sha: OLD_COMMIT,
+        tree: { sha: "aaaabbbbccccddddeeeeffff0000111122223333" },
+      };
+      gitObjects();
+      refExists(OLD_COMMIT).get(`${REPO_API}/git/commits/${OLD_COMMIT}`).reply(200, previous);
+      openPulls([pull({ base: { ...(pull().base as object), ref: "release/2.x" } })]);
+      const outcome = await open();
+      expect(outcome.status).toBe("failed");
+      expect((await auditedAction(db, key))?.error).toContain(
+        "already open from codehealer/fix-415775e25088 into release/2.x (#64)",
+      );
     });
 
     it("refuses to overwrite a branch whose last commit a person made", async () => {

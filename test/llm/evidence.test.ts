@@ -152,6 +152,25 @@ describe("gatherPromptEvidence", () => {
       expect(evidence.notes).toEqual([]);
     });
 
+    it("never reads a file that may hold secrets or CI configuration, whatever the log names", async () => {
+      workflowRuns(BRANCH).reply(200, greenRuns());
+      compare().reply(200, comparison);
+      contents("src/routes/invoices.ts").reply(200, INVOICES, raw);
+      const hostile = {
+        ...diagnosis,
+        excerpt: `${diagnosis.excerpt}\nError at .env:1\nError at config/credentials.yml:3\nError at .github/workflows/ci.yml:9`,
+      };
+
+      const evidence = await gather({ diagnosis: hostile });
+
+      expect(evidence.files.map((f) => f.path)).toEqual(["src/routes/invoices.ts"]);
+      // The workflow is named with a line and withheld; the others are not read either (nock
+      // would fail on an unexpected request).
+      expect(evidence.notes).toEqual([
+        ".github/workflows/ci.yml: not read, a path that may hold secrets or CI configuration.",
+      ]);
+    });
+
     it("takes the job, step and command from the incident and the log", async () => {
       workflowRuns(BRANCH).reply(200, greenRuns());
       compare().reply(200, comparison);

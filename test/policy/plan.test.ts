@@ -236,6 +236,14 @@ const GUARDRAILS: Row[] = [
     refused: ["rerun/fork"],
   },
   {
+    it: "treats a commit that is on no branch here as a fork's: the check run only",
+    given: { state: { foreignCommit: true, branch: "main" } },
+    tier: "report",
+    steps: [CHECK],
+    refused: ["rerun/fork", "issue/fork", "notify/fork"],
+    says: "is not on a branch of",
+  },
+  {
     it: "reports a pull request's own failure on the pull request, never as an issue",
     given: {
       diagnosis: TYPE_ERROR,
