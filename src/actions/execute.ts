@@ -5,6 +5,8 @@ import type { Plan, Refusal, Step } from "../policy/steps.ts";
 import { type AuditOutcome, incidentsOnPullRequest, recordSkipped } from "../store/audit.ts";
 import { withLock } from "../store/lock.ts";
 import type { Incident } from "../store/schema.ts";
+import { withCommandSections } from "./chatops-board.ts";
+import { commandSectionsFor } from "./chatops-history.ts";
 import { upsertCheckRun } from "./check-run.ts";
 import type { CheckRunButton } from "./check-run-output.ts";
 import { auditEntry, type EffectDeps, fullName, type Target } from "./effect.ts";
@@ -132,17 +134,25 @@ async function perform(run: Run, step: Step): Promise<AuditOutcome> {
         const earlier =
           pr.incidents ?? (await incidentsOnPullRequest(deps.db, fullName(target), pr.number));
         const board = [...earlier, context.incident].map(viewIncident);
-        const body = buildStickyComment(board, { headSha: pr.headSha ?? view.headSha });
+        // The commands people gave in comments stay on the board through automatic updates.
+        const body = withCommandSections(
+          buildStickyComment(board, { headSha: pr.headSha ?? view.headSha }),
+          await commandSectionsFor(deps.db, fullName(target), pr.number),
+        );
         const input = { pullRequest: pr.number, body, incidentId: view.id, appId: deps.appId };
         return upsertStickyComment(deps, target, input, options);
       });
     }
     case "issue":
       return reportIssue(deps, target, { fingerprint: step.fingerprint, view }, options);
-    case "fix_pr":
-      if (!context.fix)
-        return skip(run, step, "The plan has a fix pull request but no fix was given.");
-      return openFixPullRequest(deps, target, { step, fix: context.fix, view }, options);
+    case "fix_pr": {
+      const fix = context.fix;
+      if (!fix) return skip(run, step, "The plan has a fix pull request but no fix was given.");
+      // One at a time per fix branch: two incidents of one failure must not both push it.
+      return withLock(deps.db, `fix_pr:${fullName(target)}:${step.head}`, () =>
+        openFixPullRequest(deps, target, { step, fix, view }, options),
+      );
+    }
     case "notify":
       return notify(deps, target, { view, step }, options);
     default: {
@@ -164,6 +174,10 @@ function outcomeOf(step: Step, outcome: AuditOutcome): StepOutcome {
     case "dry-run":
       return { step, status: "dry-run", message: outcome.message };
     case "skipped":
+      // Held by an attempt that may have died mid-request: the job retries after the lease,
+      // when this attempt may take the step over (and looks for what the other left first).
+      if (outcome.inProgress)
+        return { step, status: "failed", error: outcome.reason, retryable: true };
       return { step, status: "skipped", message: outcome.reason };
     case "failed":
       return {
