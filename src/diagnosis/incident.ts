@@ -65,6 +65,11 @@ export const externalEvidence = z.object({
   url: z.string().nullish(),
   path: z.string().nullish(),
   line: z.number().int().positive().nullish(),
+  /**
+   * Why it may only ever be reported, whatever the diagnosis: a Prometheus alert is reported,
+   * never fixed. Copied onto the diagnosis, where the plan reads `reportOnly`.
+   */
+  reportOnly: z.string().min(1).max(300).nullish(),
 });
 export type ExternalEvidence = z.infer<typeof externalEvidence>;
 
@@ -146,7 +151,10 @@ export async function diagnoseIncident(
   const rules = chooseDiagnosis(evidence);
   const job = evidence.find((entry) => entry.diagnosis === rules);
   const embedding = await embedFailure(rules, deps.embedder);
-  const chosen = await recall(deps.db, rules, { repository: incident.repository, embedding });
+  const recalled = await recall(deps.db, rules, { repository: incident.repository, embedding });
+  // An incident opened as report-only (an alert) stays so, whatever rules and memory say.
+  const external = incident.provider === "external" ? externalOf(incident) : null;
+  const chosen = external?.reportOnly ? { ...recalled, reportOnly: external.reportOnly } : recalled;
   await updateIncident(deps.db, incident.id, {
     status: "diagnosed",
     jobId: job?.id ?? incident.jobId,
@@ -165,7 +173,7 @@ export async function diagnoseIncident(
     diagnosis: chosen,
     evidence: {
       // What an incident from outside CI was opened with stays beside what was read.
-      ...(incident.provider === "external" ? { external: externalOf(incident) } : {}),
+      ...(incident.provider === "external" ? { external } : {}),
       jobs: evidence.map((entry) => ({
         ...entry,
         annotations: entry.annotations.map(redactAnnotation),
