@@ -97,6 +97,34 @@ function checkRunCreated(repo = REPO) {
     .reply(201, githubFixture("check-run", { id: CHECK_RUN_ID, name: "CodeHealer configuration" }));
   return sent;
 }
+const BEFORE = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+/**
+ * The push's diff, which every push to a branch is scanned in (docs/push.md): the README line
+ * and the thresholds the fixture's two commits change, no secret among them.
+ */
+function compared(repo = REPO) {
+  nock(API)
+    .get(`/repos/${OWNER}/${repo}/compare/${BEFORE}...${AFTER}`)
+    .query({ per_page: 1 })
+    .reply(
+      200,
+      githubFixture("compare", {
+        files: [
+          githubFixture<{ files: unknown[] }>("compare").files[0],
+          {
+            filename: ".github/codehealer.yml",
+            status: "modified",
+            additions: 2,
+            deletions: 1,
+            changes: 3,
+            patch:
+              "@@ -1,3 +1,4 @@\n thresholds:\n-  auto: 0.85\n+  auto: 0.9\n+  review: 0.7\n dry_run: false",
+          },
+        ],
+      }),
+    );
+}
+
 /** The body GitHub received, with the moment it was sent left out. */
 const received = (sent: ReturnType<typeof bodies>) => {
   expect(sent.seen).toHaveLength(1);
@@ -130,6 +158,7 @@ describe("push", () => {
         inForce(config("example.yml"));
         atCommit(config("example.yml"));
         const sent = checkRunCreated();
+        compared();
         const verdict = await receive(configChanged());
         expect(verdict).toEqual({
           status: "processed",
@@ -144,6 +173,7 @@ describe("push", () => {
         inForce(config("nested-problems.yml"));
         atCommit(config("nested-problems.yml"));
         const sent = checkRunCreated();
+        compared();
         await receive(configChanged());
         expect(received(sent)).toMatchSnapshot();
         expect(outputOf(sent).annotations.map((a) => [a.title, a.start_line, a.message])).toEqual([
@@ -164,6 +194,7 @@ describe("push", () => {
         inForce(config("typo.yml"));
         atCommit(config("typo.yml"));
         const sent = checkRunCreated();
+        compared();
         await receive(changing("added"));
         expect(outputOf(sent).annotations).toEqual([
           {
@@ -184,6 +215,7 @@ describe("push", () => {
         inForce(config("not-yaml.yml"));
         atCommit(config("not-yaml.yml"));
         const sent = checkRunCreated();
+        compared();
         await receive(configChanged());
         expect(outputOf(sent)).toMatchObject({
           title: "1 problem in .github/codehealer.yml",
@@ -207,6 +239,7 @@ describe("push", () => {
         inForce(config("example.yml"));
         atCommit(text);
         const sent = checkRunCreated();
+        compared();
         await receive(configChanged());
         expect(outputOf(sent).summary).toContain(
           "- `(root)` (line 1): is 2.0 MB, and CodeHealer reads at most 64 KB of configuration: it was not parsed.",
@@ -219,6 +252,7 @@ describe("push", () => {
         inForce(null);
         atCommit(null);
         const sent = checkRunCreated();
+        compared();
         await receive(changing("removed"));
         expect(sent.seen[0]).toMatchObject({
           conclusion: "success",
@@ -236,6 +270,7 @@ describe("push", () => {
       inForce(null);
       atCommit(config("wrong-types.yml"));
       const sent = checkRunCreated();
+      compared();
       await receive(payload);
       expect(outputOf(sent).title).toBe("5 problems in .github/codehealer.yml");
       expect(outputOf(sent).summary).toContain(
@@ -252,6 +287,7 @@ describe("push", () => {
       inForce(config("typo.yml"), ".github");
       atCommit(config("typo.yml"), ".github");
       const sent = checkRunCreated(".github");
+      compared(".github");
       await receive(payload);
       expect(outputOf(sent).summary).toContain(
         "CodeHealer runs on safe defaults in every repository of `Codertocat` without a `.github/codehealer.yml` of its own",
@@ -260,13 +296,16 @@ describe("push", () => {
   });
 
   describe("when no commit touches .github/codehealer.yml", () => {
-    it("is ignored without asking GitHub anything", async () => {
+    it("gets no configuration check; the push is only scanned", async () => {
       const payload = configChanged();
       payload.commits.at(-1)!.modified = ["src/index.ts"];
       payload.head_commit!.modified = ["src/index.ts"];
+      inForce(null);
+      compared();
       expect(await receive(payload)).toEqual({
         status: "ignored",
-        reason: "no commit touches .github/codehealer.yml",
+        reason:
+          "no commit touches .github/codehealer.yml; no CodeHealer fix commit; 2 files scanned: no secret; no remembered patch to compare with",
       });
     });
 
@@ -275,6 +314,8 @@ describe("push", () => {
       const commit = { ...payload.commits[0]!, modified: ["README.md"] };
       payload.commits = Array.from({ length: 2048 }, () => commit);
       payload.head_commit = commit;
+      inForce(null);
+      compared();
       expect(await receive(payload)).toMatchObject({
         status: "ignored",
         reason: expect.stringContaining("none of the 2048 commits GitHub listed"),
@@ -325,6 +366,7 @@ describe("push", () => {
     it("records the check run it would have created", async () => {
       inForce("dry_run: true\n");
       atCommit("dry_run: true\n");
+      compared();
       expect(await receive(configChanged())).toEqual({
         status: "processed",
         reason: `[dry-run] Would create the CodeHealer configuration check run (success) on 3c9e0a7 in ${REPOSITORY}`,
@@ -339,6 +381,7 @@ describe("push", () => {
       nock(API)
         .post(`/repos/${REPOSITORY}/check-runs`)
         .reply(403, githubFixture("error.forbidden"));
+      compared();
       const verdict = await receive(configChanged());
       expect(verdict.status).toBe("processed");
       expect(verdict.reason).toContain('"checks: write"');
@@ -366,19 +409,23 @@ describe("push", () => {
         .query({ check_name: "CodeHealer configuration", filter: "all", per_page: 100 })
         .reply(200, { total_count: 0, check_runs: [] });
       checkRunCreated();
+      compared();
       expect(await receive(configChanged(), id)).toMatchObject({ status: "processed" });
     });
   });
 
   describe("when the push is delivered again", () => {
-    it("does not write a second check run, nor ask GitHub anything", async () => {
+    it("does not write a second check run", async () => {
       inForce(config("typo.yml"));
       atCommit(config("typo.yml"));
       checkRunCreated();
+      compared();
       await receive(configChanged());
-      expect(await receive(configChanged())).toEqual({
+      inForce(config("typo.yml"));
+      compared();
+      expect(await receive(configChanged())).toMatchObject({
         status: "ignored",
-        reason: ".github/codehealer.yml at 3c9e0a7 is already checked",
+        reason: expect.stringMatching(/^\.github\/codehealer\.yml at 3c9e0a7 is already checked; /),
       });
     });
   });
