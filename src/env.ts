@@ -2,6 +2,7 @@ import { getPrivateKey } from "@probot/get-private-key";
 import { z } from "zod";
 import { readLlmSettings } from "./llm/settings.ts";
 import type { LlmSettings } from "./llm/types.ts";
+import { approversSchema, channelIdSchema, channelMapSchema } from "./slack/settings.ts";
 
 const port = z.coerce.number().int().min(0).max(65_535);
 
@@ -49,6 +50,27 @@ const envSchema = z.object({
     })
     .transform((url) => url.replace(/\/+$/, ""))
     .optional(),
+  /**
+   * The Slack app's bot token: notifications (with `chat:write`), approvals, and
+   * `codehealer ingest-slack`. See docs/slack.md.
+   */
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xoxb-/, "must be a Slack bot token (xoxb-…)")
+    .optional(),
+  /** Another Slack API root, such as GovSlack's `https://slack-gov.com/api/`. */
+  SLACK_API_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+  /** The channel incident notifications go to when SLACK_CHANNELS names none for a repository. */
+  SLACK_CHANNEL: channelIdSchema.optional(),
+  /** Channels per repository or owner: `acme/api=C0123456789,acme=C0456789012`. */
+  SLACK_CHANNELS: channelMapSchema.optional(),
+  /** Who may approve or reject in Slack: user ids (`U…`) and user group ids (`S…`). */
+  SLACK_APPROVERS: approversSchema.optional(),
+  /**
+   * The Slack app's signing secret (Basic Information → App Credentials): turns on
+   * `POST /slack/interactions`, where the Approve and Reject buttons are answered.
+   */
+  SLACK_SIGNING_SECRET: z.string().min(8, "must be the app's signing secret").optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & {

@@ -5,6 +5,7 @@ import { type Env, missingAppCredentials } from "./env.ts";
 import codehealer from "./index.ts";
 import { createLlmClient } from "./llm/client.ts";
 import { createLogger } from "./log.ts";
+import { checkSlackEnv, setUpSlack } from "./slack/setup.ts";
 import type { Database } from "./store/database.ts";
 import { migrate, migrationStatus, openDatabase, rows } from "./store/database.ts";
 import { createInbox } from "./store/inbox.ts";
@@ -22,8 +23,8 @@ export type Running = { server: Server; port: number; database: Database; stop()
  * Starts a CodeHealer process:
  * 1. open the store and apply migrations;
  * 2. start the durable queue;
- * 3. (web) take webhooks: store, queue, acknowledge;
- * 4. (worker) run the pipeline from the queue;
+ * 3. (web) take webhooks: store, queue, acknowledge; and Slack's buttons when set up;
+ * 4. (worker) run the pipeline from the queue, notifying Slack when set up;
  * 5. serve health and metrics either way.
  */
 export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise<Running> {
@@ -34,11 +35,18 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
         "processes can only be separated when they share a Postgres. Use --role all, or set DATABASE_URL.",
     );
   }
+  checkSlackEnv(env);
   const missing = missingAppCredentials(env);
   const setupHint = missing.length > 0 ? setupMessage(missing, env.PORT) : undefined;
   if (setupHint) log.warn(setupHint);
 
-  const database = await openDatabase({ url: env.DATABASE_URL, dataDir: env.CODEHEALER_DATA_DIR });
+  // A job holding a lock (src/store/lock.ts) keeps one connection while it works through
+  // others: two per job, and room for the queue and the web side.
+  const database = await openDatabase({
+    url: env.DATABASE_URL,
+    dataDir: env.CODEHEALER_DATA_DIR,
+    poolSize: Math.max(10, 2 * env.WORKER_CONCURRENCY + 6),
+  });
   await migrate(database);
   const queue = await startQueue(database, { log });
   const metrics = createMetrics({ db: database.db, jobCounts: queue.counts });
@@ -54,6 +62,11 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
         Octokit: ProbotOctokit,
       });
 
+  const octokitFor = probot
+    ? async (id: number | null) => (id ? probot.auth(id) : probot.auth())
+    : unauthenticatedOctokit;
+  const slack = setUpSlack(env, { db: database.db, log, octokitFor });
+
   let stopWorker = () => {};
   if (role !== "web") {
     stopWorker = await startWorker(
@@ -62,10 +75,9 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
         queue,
         log,
         appId: env.APP_ID ? Number(env.APP_ID) : null,
-        octokitFor: probot
-          ? async (id) => (id ? probot.auth(id) : probot.auth())
-          : unauthenticatedOctokit,
+        octokitFor,
         metrics,
+        notifier: slack.notifier,
         dryRun: env.CODEHEALER_DRY_RUN,
         llm: env.llm
           ? {
@@ -82,6 +94,7 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
     log,
     metrics,
     setupHint,
+    slackInteractions: role !== "worker" ? (slack.interactions ?? undefined) : undefined,
     webhooks:
       role !== "worker" && probot
         ? {
@@ -123,6 +136,7 @@ export async function start(env: Env, role: Role = env.CODEHEALER_ROLE): Promise
     async stop() {
       stopWorker();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await slack.interactions?.idle();
       await queue.stop();
       await database.close();
     },

@@ -7,7 +7,7 @@ export function slackErrorCode(error: unknown): string | null {
 
 // What a user can do about the errors a misconfigured install produces.
 const HINTS: Record<string, (needed: string | null) => string> = {
-  invalid_auth: () => "Slack refused the token: check SLACK_BOT_TOKEN",
+  invalid_auth: () => "Slack refused the token; check SLACK_BOT_TOKEN",
   not_authed: () => "no token was sent: set SLACK_BOT_TOKEN",
   token_revoked: () => "the token was revoked: reinstall the Slack app and update SLACK_BOT_TOKEN",
   account_inactive: () => "the token's app or user was deactivated: reinstall the Slack app",

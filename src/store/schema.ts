@@ -234,6 +234,50 @@ export const llmUsage = pgTable(
   (t) => [index("llm_usage_incident_idx").on(t.incidentId), index("llm_usage_at_idx").on(t.at)],
 );
 
+/**
+ * CodeHealer's Slack message about an incident: one per incident, posted once and then updated
+ * in place (`chat.update`) as the incident moves on. `ts` is empty while the first post is in
+ * flight: a row without it, found later, means an attempt died mid-post, and the channel is
+ * searched for that attempt's message before another is posted.
+ */
+export const slackMessages = pgTable("slack_messages", {
+  incidentId: uuid("incident_id")
+    .primaryKey()
+    .references(() => incidents.id),
+  channel: text("channel").notNull(),
+  ts: text("ts"),
+  /** What the notify step said (text, approval asked for): every update renders it again. */
+  notification: jsonb("notification").notNull(),
+  /** What happened since, oldest first: `{ at, text }`, the text in Slack mrkdwn. */
+  updates: jsonb("updates").notNull().default([]),
+  /**
+   * A person's answer to the approval: `approving` while it is carried out, then `approved` or
+   * `rejected`, when the buttons are gone. Empty while it waits (or after an approval that
+   * failed in a way another press may cure).
+   */
+  decision: text("decision", { enum: ["approving", "approved", "rejected"] }),
+  decidedBy: text("decided_by"),
+  decidedAt: timestamp("decided_at", { withTimezone: true }),
+  createdAt: at("created_at"),
+  updatedAt: at("updated_at"),
+});
+
+/**
+ * Signatures of the Slack requests accepted in the last minutes: a request seen twice is a
+ * replay and is refused. Rows older than the five-minute window are pruned, since a request
+ * that old fails the timestamp check anyway.
+ */
+export const slackRequests = pgTable(
+  "slack_requests",
+  {
+    signature: text("signature").primaryKey(),
+    /** `X-Slack-Request-Timestamp`, in seconds. */
+    timestamp: bigint("timestamp", { mode: "number" }).notNull(),
+    seenAt: at("seen_at"),
+  },
+  (t) => [index("slack_requests_timestamp_idx").on(t.timestamp)],
+);
+
 export type Delivery = typeof deliveries.$inferSelect;
 export type Incident = typeof incidents.$inferSelect;
 export type NewIncident = typeof incidents.$inferInsert;
@@ -243,3 +287,4 @@ export type Solution = typeof solutions.$inferSelect;
 export type NewSolution = typeof solutions.$inferInsert;
 export type LlmResponse = typeof llmResponses.$inferSelect;
 export type LlmUsage = typeof llmUsage.$inferSelect;
+export type SlackMessage = typeof slackMessages.$inferSelect;

@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { type ApplicationFunction, createNodeMiddleware, type Probot } from "probot";
+import {
+  INTERACTIONS_PATH,
+  MAX_INTERACTION_BYTES,
+  type SlackInteractions,
+} from "../slack/interactions.ts";
 import type { Metrics } from "./metrics.ts";
 
 /** GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub. */
@@ -16,13 +21,16 @@ export type ServerOptions = {
   webhooks?: { probot: Probot; app: ApplicationFunction } | undefined;
   /** What to tell a visitor (and a webhook sender) when the App is not configured. */
   setupHint?: string | undefined;
+  /** Slack's Approve / Reject buttons: `POST /slack/interactions`, only when SLACK_SIGNING_SECRET is set. */
+  slackInteractions?: SlackInteractions | undefined;
 };
 
 type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
 /**
  * The HTTP face of a process: Probot's webhook middleware (behind a body-size limit),
- * /health/live, /health/ready and /metrics. Nothing else listens.
+ * /health/live, /health/ready, /metrics and, when Slack is set up, /slack/interactions.
+ * Nothing else listens.
  */
 export async function createHttpServer(options: ServerOptions): Promise<Server> {
   const { log } = options;
@@ -32,7 +40,9 @@ export async function createHttpServer(options: ServerOptions): Promise<Server> 
         webhooksPath: WEBHOOK_PATH,
       })
     : null;
+  const slack = options.slackInteractions;
   const routes: Record<string, Route> = {
+    ...(slack ? { [`POST ${INTERACTIONS_PATH}`]: slackRoute(slack, log) } : {}),
     "GET /health/live": (_req, res) => json(res, 200, { status: "ok" }),
     "GET /health/ready": async (_req, res) => {
       const checks = await runChecks(options.readiness);
@@ -76,6 +86,19 @@ export async function createHttpServer(options: ServerOptions): Promise<Server> 
       else res.end();
     }
   });
+}
+
+// Slack's interactivity requests: the raw body (the signature covers its exact bytes), capped.
+function slackRoute(slack: SlackInteractions, log: Logger): Route {
+  return async (req, res) => {
+    const body = await readBody(req, MAX_INTERACTION_BYTES);
+    if (body === null) {
+      log.warn({ length: req.headers["content-length"] }, "Slack interaction over 64 KB refused");
+      return text(res, 413, "payload too large\n");
+    }
+    const answer = await slack.receive({ body, headers: req.headers });
+    text(res, answer.status, answer.body);
+  };
 }
 
 /** Reads a request body, or returns null (and drains the rest) once it exceeds `limit` bytes. */
