@@ -10,6 +10,7 @@ import { type MemoryDiagnosis, recall, withMemory } from "./diagnosis/memory-rec
 import { reindex } from "./diagnosis/memory-reindex.ts";
 import { rememberDiagnosis, rememberProblem } from "./diagnosis/memory-remember.ts";
 import { type Env, readEnv } from "./env.ts";
+import { calibrateCommand } from "./learning/calibrate-command.ts";
 import type { Llm } from "./llm/analyse.ts";
 import { createLlmClient } from "./llm/client.ts";
 import { diagnoseOffline } from "./llm/offline.ts";
@@ -34,6 +35,9 @@ Commands:
   ingest-slack --channel <id> [--since <date|30d>] [--dry-run]
                                   remember a Slack channel's answered failure threads
                                   (needs SLACK_BOT_TOKEN; see docs/slack.md)
+  calibrate [--json] [--repo owner/name] [--config <codehealer.yml>]
+                                  success rate per confidence bucket from past outcomes, the
+                                  calibration error, and recommended thresholds (docs/learning.md)
   reindex [--batch 500]           recompute stored fingerprints and embeddings after an
                                   algorithm or model change (resumable)
   replay <webhook.json> [--log <file>] [--config <codehealer.yml>] [--dry-run] [--json]
@@ -237,6 +241,15 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case "calibrate":
+      return calibrateCommand(
+        {
+          json: values.json ?? false,
+          repository: repositoryOption(values.repo),
+          config: values.config,
+        },
+        env,
+      );
     case "replay":
       return replayCommand(
         {

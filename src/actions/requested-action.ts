@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { learnFromFeedback } from "../learning/feedback-outcome.ts";
 import { loadRepositoryConfig } from "../policy/load-config.ts";
 import {
   type ActionKind,
@@ -200,6 +201,7 @@ async function act(run: Press, decision: ButtonDecision, mode: Mode): Promise<st
         deps.now(),
       );
       if (!recorded.created) return `${run.label}: @${actor} already said so`;
+      await learnFromFeedback(deps.db, incident, "bad", deps.now());
       await note(
         run,
         `Marked not helpful by @${actor}. Thank you: CodeHealer learns from it.`,

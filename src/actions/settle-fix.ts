@@ -1,3 +1,4 @@
+import { recordFixEnding } from "../learning/fix-outcome.ts";
 import { loadRepositoryConfig } from "../policy/load-config.ts";
 import { auditedAction, once, recordSkipped } from "../store/audit.ts";
 import { getIncident } from "../store/incidents.ts";
@@ -5,7 +6,7 @@ import { auditEntry, fullName } from "./effect.ts";
 import type { FixDeps } from "./fix-follow-up.ts";
 import { describeSteps, type FollowUp, followUp, fresh } from "./fix-follow-up.ts";
 import { fixPrKey } from "./fix-pr.ts";
-import { FOLLOW_UP_KIND, recordFixOutcome } from "./fix-record.ts";
+import { FOLLOW_UP_KIND } from "./fix-record.ts";
 import { ActionError, explained } from "./github-error.ts";
 import { closeIssueForFingerprint, closeIssueKey } from "./issue.ts";
 
@@ -34,7 +35,7 @@ export const fixOutcomeKey = (repository: string, pullRequest: number, merged: b
  * 1. it is CodeHealer's only if its marker names an incident whose `fix_pr` audit row opened
  *    this very pull request from this branch (a person copying the marker proves nothing);
  * 2. merged → the incident is resolved (`fix_merged`); closed unmerged → `fix_rejected`, which
- *    learning reads as a fix that was wrong;
+ *    learning reads as a fix that was wrong; memory learns from either (`recordFixEnding`);
  * 3. merged → the fingerprint's issue is closed, saying which pull request fixed it.
  * A redelivery changes nothing; a GitHub error a retry may cure is thrown.
  */
@@ -58,10 +59,12 @@ export async function settleClosedFix(
     auditEntry(target, FOLLOW_UP_KIND.outcome, fixOutcomeKey(full, pull.number, pull.merged)),
     async () => {
       const ending = pull.merged ? "fix_merged" : "fix_rejected";
-      const changed = await recordFixOutcome(deps.db, incidentId, ending, {
-        resolved: pull.merged,
+      // The outcome, and what memory learns from it (src/learning/fix-outcome.ts).
+      const { changed, learned } = await recordFixEnding(deps, repository, incident, {
+        merged: pull.merged,
+        via: `#${pull.number}`,
       });
-      return { detail: { fixPullRequest: pull.number, outcome: ending, changed } };
+      return { detail: { fixPullRequest: pull.number, outcome: ending, changed, learned } };
     },
     { now: deps.now(), onFailure: "throw" },
   );

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FIX_BRANCH_ROOT } from "../actions/fix-pr.ts";
+import { describeRerun, recordRerunResult } from "../learning/rerun-outcome.ts";
 import { openIncident } from "../store/incidents.ts";
 import { onFixBranchRun } from "./fix-branch-run.ts";
 import { type Handler, ignored, processed } from "./types.ts";
@@ -17,12 +18,16 @@ const workflowRunPayload = z.object({
     conclusion: z.string().nullable(),
     name: z.string().nullable().optional(),
     html_url: z.string().optional(),
+    head_repository: z.object({ full_name: z.string() }).nullish().catch(null),
   }),
   repository: z.object({ full_name: z.string().min(1) }),
   installation: z.object({ id: z.number().int() }).optional(),
 });
 
-/** A failed workflow run attempt becomes an incident, and its diagnosis is queued. */
+/**
+ * A failed workflow run attempt becomes an incident, and its diagnosis is queued. An attempt
+ * after a rerun CodeHealer made, passed or failed, is first that rerun's outcome (learning).
+ */
 export const onWorkflowRunCompleted: Handler<"workflow_run.completed"> = async (context, deps) => {
   const parsed = workflowRunPayload.safeParse(context.payload);
   if (!parsed.success)
@@ -31,8 +36,25 @@ export const onWorkflowRunCompleted: Handler<"workflow_run.completed"> = async (
     );
   const { workflow_run: run, repository, installation } = parsed.data;
   // CodeHealer's own fix branches: their runs validate the fix, and are never healed themselves.
-  if (run.head_branch?.startsWith(FIX_BRANCH_ROOT)) return onFixBranchRun(context, deps);
-  if (!FAILED_CONCLUSIONS.some((conclusion) => conclusion === run.conclusion)) {
+  // A fork's branch of the same name is a stranger's, and neither validates nor fails a fix.
+  if (run.head_branch?.startsWith(FIX_BRANCH_ROOT)) {
+    const ours = (run.head_repository?.full_name ?? repository.full_name) === repository.full_name;
+    if (!ours) return ignored(`a fork's ${run.head_branch} run is not CodeHealer's fix branch`);
+    return onFixBranchRun(context, deps);
+  }
+  const failed = FAILED_CONCLUSIONS.some((conclusion) => conclusion === run.conclusion);
+  // A later attempt may be CodeHealer's rerun: its result, passed or failed, is the rerun's outcome.
+  const rerun =
+    run.run_attempt > 1 && (failed || run.conclusion === "success")
+      ? await recordRerunResult(deps.db, {
+          repository: repository.full_name,
+          runId: run.id,
+          attempt: run.run_attempt,
+          result: failed ? "failed" : "passed",
+        })
+      : null;
+  if (!failed) {
+    if (rerun) return processed(`rerun of incident ${rerun.incidentId}: ${describeRerun(rerun)}`);
     return ignored(`conclusion ${run.conclusion} is not a failure`);
   }
   const { incident, created } = await openIncident(deps.db, {

@@ -69,6 +69,8 @@ describe("decide and act, end to end", () => {
 
     it("changes nothing when GitHub redelivers an event, under its GUID or a new one", async () => {
       const before = repo.writes.length;
+      // As it stands now: attempt 2's failure has since recorded the rerun's outcome on it.
+      const stored = await h.incidentOf(repo, 5001, 1);
       const payload = h.runPayload(repo, { runId: 5001, jobs: [] });
       const again = await h.deliver("workflow_run", payload, first.deliveryId ?? "");
       expect(again.status).toBe(200);
@@ -87,7 +89,8 @@ describe("decide and act, end to end", () => {
       );
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(repo.writes).toHaveLength(before);
-      expect((await h.incidentOf(repo, 5001, 1))?.updatedAt).toEqual(first.updatedAt);
+      expect(stored?.outcome).toBe("rerun_failed");
+      expect((await h.incidentOf(repo, 5001, 1))?.updatedAt).toEqual(stored?.updatedAt);
     });
   });
 

@@ -405,4 +405,151 @@ export class FakeRepository {
       }),
     );
   }
+
+  // ── Commits by ref: where a repository_dispatch incident is pinned ─────────────────────────
+  // (added for test/handlers/repository-dispatch.test.ts)
+
+  private readonly commitRefs = new Map<string, string>();
+  private commitRoute = false;
+
+  /**
+   * `GET /commits/{ref}` answers these refs (a branch name or a SHA) with their commit; any
+   * other ref gets 422, as GitHub answers for a SHA the repository does not have.
+   */
+  commitsAt(refs: Record<string, string>): void {
+    for (const [ref, sha] of Object.entries(refs)) this.commitRefs.set(ref, sha);
+    if (this.commitRoute) return;
+    this.commitRoute = true;
+    const escaped = `/repos/${this.fullName}`.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    const scope = nock(API).persist();
+    this.scopes.push(scope);
+    scope.get(new RegExp(`^${escaped}/commits/([^/?]+)(\\?.*)?$`)).reply(
+      answer((uri) => {
+        const ref = decodeURIComponent(/\/commits\/([^/?]+)/.exec(uri)?.[1] ?? "");
+        const sha = this.commitRefs.get(ref);
+        return sha === undefined
+          ? [422, { message: `No commit found for SHA: ${ref}` }]
+          : [200, { sha, commit: { message: "head" }, parents: [], files: [] }];
+      }),
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The learning loop (test/e2e/learning.test.ts): what following a fix to its merge reads. Each
+// is opt-in, registered by the test that needs it, and adds to the routes above.
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+const hex = (text: string) => Buffer.from(text, "utf8").toString("hex");
+const unhex = (text: string) => Buffer.from(text, "hex").toString("utf8");
+
+/**
+ * `repo.files` through the git data API, as `repositoryReader` reads them at any commit: the
+ * root tree by the commit's sha, each folder's tree and each file's blob by a made-up sha that
+ * names it (`tree-…`, `blob-…`: never a real sha). Every file is a regular one (100644).
+ */
+export function serveGitReads(repo: FakeRepository): nock.Scope {
+  const base = `^${escapeRegExp(`/repos/${repo.fullName}`)}`;
+  return nock(API)
+    .persist()
+    .get(new RegExp(`${base}/git/trees/([^/?]+)$`))
+    .reply(
+      answer((uri) => {
+        const sha = /\/git\/trees\/([^/?]+)/.exec(uri)?.[1] ?? "";
+        const dir = sha.startsWith("tree-") ? unhex(sha.slice(5)) : "";
+        const prefix = dir === "" ? "" : `${dir}/`;
+        const entries = new Map<string, Record<string, unknown>>();
+        for (const [path, content] of repo.files) {
+          if (!path.startsWith(prefix)) continue;
+          const [name = "", ...rest] = path.slice(prefix.length).split("/");
+          entries.set(
+            name,
+            rest.length > 0
+              ? { path: name, mode: "040000", type: "tree", sha: `tree-${hex(prefix + name)}` }
+              : {
+                  path: name,
+                  mode: "100644",
+                  type: "blob",
+                  sha: `blob-${hex(path)}`,
+                  size: Buffer.byteLength(content),
+                },
+          );
+        }
+        return [200, { sha, tree: [...entries.values()], truncated: false }];
+      }),
+    )
+    .get(new RegExp(`${base}/git/blobs/blob-([0-9a-f]+)$`))
+    .reply(
+      answer((uri) => {
+        const path = unhex(/\/blob-([0-9a-f]+)/.exec(uri)?.[1] ?? "");
+        const content = repo.files.get(path);
+        if (content === undefined) return [404, { message: "Not Found" }];
+        const bytes = Buffer.from(content, "utf8");
+        return [200, { size: bytes.length, content: bytes.toString("base64"), encoding: "base64" }];
+      }),
+    );
+}
+
+/** A check suite on a commit, as `GET …/commits/{ref}/check-suites` lists it. */
+export type FakeCheckSuite = {
+  id: number;
+  status: string;
+  conclusion: string | null;
+  latest_check_runs_count: number;
+  app: { id: number; name: string };
+};
+
+/** The check suites on each commit, by sha (none yet: pending): what a fix's CI says. */
+export function serveCheckSuites(
+  repo: FakeRepository,
+  suites: Map<string, FakeCheckSuite[]>,
+): nock.Scope {
+  return nock(API)
+    .persist()
+    .get(
+      new RegExp(
+        `^${escapeRegExp(`/repos/${repo.fullName}`)}/commits/([^/]+)/check-suites(\\?.*)?$`,
+      ),
+    )
+    .reply(
+      answer((uri) => {
+        const found = suites.get(/\/commits\/([^/]+)\/check-suites/.exec(uri)?.[1] ?? "") ?? [];
+        return [200, { total_count: found.length, check_suites: found }];
+      }),
+    );
+}
+
+/**
+ * `GET /pulls/{n}` for the pull requests in `pulls` (CodeHealer's fix pull requests, as the
+ * test says they stand), answered in full as GitHub does. Call it before the repository is
+ * made: nock answers with the first interceptor that matches, and the repository's own
+ * `GET /pulls/{n}` answers only its declared `pulls`. Other numbers are left to that one.
+ */
+export function serveFixPulls(
+  fullName: string,
+  pulls: Map<number, { headSha: string; head: string; draft: boolean; state?: string }>,
+): nock.Scope {
+  const path = new RegExp(`^${escapeRegExp(`/repos/${fullName}`)}/pulls/(\\d+)$`);
+  const numberOf = (uri: string) => Number(path.exec(uri)?.[1]);
+  return nock(API)
+    .persist()
+    .get((uri) => path.test(uri) && pulls.has(numberOf(uri)))
+    .reply(
+      answer((uri) => {
+        const number = numberOf(uri);
+        const pull = pulls.get(number);
+        return [
+          200,
+          {
+            number,
+            node_id: `PR_fake${number}`,
+            html_url: `https://github.com/${fullName}/pull/${number}`,
+            state: pull?.state ?? "open",
+            draft: pull?.draft ?? true,
+            user: BOT,
+            head: { sha: pull?.headSha, ref: pull?.head, repo: { full_name: fullName } },
+          },
+        ];
+      }),
+    );
 }
