@@ -13,12 +13,12 @@ import { type ButtonDecision, type ButtonRefusal, decideButton } from "./button-
 import { type CheckRunOutput, noteOnCheckRun } from "./check-run-note.ts";
 import { CHECK_RUN_BUTTONS, type CheckRunButton } from "./check-run-output.ts";
 import { collaboratorPermission, type Permission } from "./collaborator-permission.ts";
-import { commitOnBranch } from "./commit-on-branch.ts";
 import { auditEntry, type EffectDeps, fullName, type Target } from "./effect.ts";
+import { fixBaseOnBranch } from "./fix-on-branch.ts";
 import { openFixPullRequest } from "./fix-pr.ts";
 import { ActionError } from "./github-error.ts";
 import { viewIncident } from "./incident-view.ts";
-import { plain, shortSha } from "./markdown.ts";
+import { plain } from "./markdown.ts";
 import { rerunFailedJobs, rerunKey } from "./rerun.ts";
 import { readStoredFix } from "./stored-fix.ts";
 
@@ -96,28 +96,6 @@ async function permissionOf(run: Press): Promise<Permission | ButtonRefusal> {
     if (!(error instanceof ActionError) || error.retryable) throw error;
     return { kind: "refused", rule: "no_write_access", reason: error.message };
   }
-}
-
-// The fix branch is built on the failing commit: refused unless that commit is on the branch
-// here already. GitHub failing to say so is a refusal too, unless a later attempt may cure it.
-async function onOurBranch(
-  run: Press,
-  decision: Extract<ButtonDecision, { kind: "fix_pr" }>,
-): Promise<ButtonDecision> {
-  const { deps, press, target } = run;
-  const base = decision.fix.baseSha ?? press.incident.headSha;
-  const branch = decision.step.base;
-  try {
-    if (await commitOnBranch(deps.octokit, press.repository, base, branch)) return decision;
-  } catch (error) {
-    if (!(error instanceof ActionError) || error.retryable) throw error;
-    return { kind: "refused", rule: "fork", reason: error.message };
-  }
-  return {
-    kind: "refused",
-    rule: "fork",
-    reason: `The failing commit ${shortSha(base)} is not on \`${branch}\` in ${fullName(target)} (the run came from a fork, or the branch is gone or moved away from it), so CodeHealer will not push a fix branch built on it.`,
-  };
 }
 
 /**
@@ -258,6 +236,9 @@ export async function pressButton(deps: ButtonDeps, press: ButtonPress): Promise
     now: deps.now(),
   });
 
-  const decision = decided.kind === "fix_pr" ? await onOurBranch(run, decided) : decided;
+  const decision =
+    decided.kind === "fix_pr"
+      ? await fixBaseOnBranch(run.deps.octokit, press.repository, press.incident, decided)
+      : decided;
   return act(run, decision, { dryRun, notes: config.config.actions.check_run });
 }
