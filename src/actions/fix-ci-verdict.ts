@@ -1,13 +1,9 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
+import { isFailedConclusion } from "../github/conclusions.ts";
 
 /** Conclusions that say a check passed: skipped and neutral ones do not hold a fix back. */
 const PASSING = ["success", "neutral", "skipped"];
-/**
- * Conclusions that say a check rejected the commit. `action_required` waits for a person and
- * `cancelled` or `stale` say nothing of the fix: those are inconclusive.
- */
-const FAILING = ["failure", "timed_out", "startup_failure"];
 
 const suiteSchema = z.object({
   id: z.number(),
@@ -41,7 +37,8 @@ export function ciVerdict(suites: readonly CheckSuite[], appId: number | null): 
   );
   const waiting = counted.filter((suite) => suite.status !== "completed");
   if (waiting.length > 0) return { state: "pending", waiting: waiting.map(nameOf) };
-  const failed = counted.filter((suite) => FAILING.includes(suite.conclusion ?? ""));
+  // A check rejected the commit; `action_required`, `cancelled` or `stale` are inconclusive.
+  const failed = counted.filter((suite) => isFailedConclusion(suite.conclusion));
   if (failed.length > 0) return { state: "failed", suites: failed.map(nameOf) };
   const unclear = counted.filter((suite) => !PASSING.includes(suite.conclusion ?? ""));
   if (unclear.length > 0) return { state: "inconclusive", suites: unclear.map(nameOf) };

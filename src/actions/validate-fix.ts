@@ -1,3 +1,4 @@
+import { isFailedConclusion } from "../github/conclusions.ts";
 import { recordSkipped } from "../store/audit.ts";
 import { getIncident } from "../store/incidents.ts";
 import { auditEntry, fullName } from "./effect.ts";
@@ -20,9 +21,6 @@ import { promoteFix } from "./promote-fix.ts";
 import { reviewStateKey } from "./review-state.ts";
 
 export type { FixCiSignal, FixDeps, FollowUp } from "./fix-follow-up.ts";
-
-/** Conclusions that fail a fix: those that open an incident on any other branch. */
-const FAILED = ["failure", "timed_out", "startup_failure"];
 
 /**
  * What a CI result on a `codehealer/…` branch means for the fix it carries:
@@ -50,7 +48,8 @@ export async function followFixCi(
   const fixing: Fixing = { deps, target, repository, fix, incident, signal };
   const short = shortSha(signal.sha);
   try {
-    if (FAILED.includes(signal.conclusion ?? "")) return await failFix(fixing);
+    // The conclusions that fail a fix are those that open an incident on any other branch.
+    if (isFailedConclusion(signal.conclusion)) return await failFix(fixing);
     const settled = await settledBefore(fixing);
     if (settled !== null) return followUp(false, settled);
     const suites = await explained(

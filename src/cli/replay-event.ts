@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { open } from "node:fs/promises";
 import { FIX_BRANCH_ROOT } from "../actions/fix-pr.ts";
-import { FAILED_CONCLUSIONS } from "../handlers/workflow-run-completed.ts";
+import { isFailedConclusion } from "../github/conclusions.ts";
 import { MAX_WEBHOOK_BYTES } from "../web/server.ts";
 
 /** A problem with what the user gave `codehealer replay`: exit code 2, one line, no stack. */
@@ -139,7 +139,7 @@ export async function readRecordedEvent(file: string, event?: string): Promise<R
       `replay runs completed runs; ${file} is ${known}.${action}, which CodeHealer does not heal`,
     );
   const { conclusion, branch } = runOf(known, payload);
-  if (conclusion === null || (typeof conclusion === "string" && !isFailure(conclusion)))
+  if (conclusion === null || (typeof conclusion === "string" && !isFailedConclusion(conclusion)))
     throw new ReplayInputError(
       `nothing to do: the run did not fail (conclusion: ${conclusion ?? "none yet"})`,
     );
@@ -149,6 +149,3 @@ export async function readRecordedEvent(file: string, event?: string): Promise<R
     );
   return { id: unwrapped.id ?? `replay-${randomUUID()}`, name: known, action, payload };
 }
-
-const isFailure = (conclusion: string) =>
-  FAILED_CONCLUSIONS.some((failed) => failed === conclusion);

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { FIX_BRANCH_ROOT } from "../actions/fix-pr.ts";
+import { isFailedConclusion } from "../github/conclusions.ts";
 import { openIncident, updateIncident } from "../store/incidents.ts";
 import { onFixBranchCheck } from "./fix-branch-run.ts";
 import { type Handler, ignored, type PipelineDeps, processed, type Verdict } from "./types.ts";
-import { FAILED_CONCLUSIONS } from "./workflow-run-completed.ts";
 
 const app = z.object({
   id: z.number().int(),
@@ -122,7 +122,7 @@ async function openCheckIncident(
   deps: PipelineDeps,
   check: FailedCheck,
 ): Promise<Verdict> {
-  if (!FAILED_CONCLUSIONS.some((conclusion) => conclusion === check.conclusion)) {
+  if (!isFailedConclusion(check.conclusion)) {
     return ignored(`conclusion ${check.conclusion} is not a failure`);
   }
   // GitHub Actions reports through workflow_run too; reacting to its checks would double every incident.

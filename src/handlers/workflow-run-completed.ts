@@ -1,12 +1,10 @@
 import { z } from "zod";
 import { FIX_BRANCH_ROOT } from "../actions/fix-pr.ts";
+import { isFailedConclusion } from "../github/conclusions.ts";
 import { describeRerun, recordRerunResult } from "../learning/rerun-outcome.ts";
 import { openIncident } from "../store/incidents.ts";
 import { onFixBranchRun } from "./fix-branch-run.ts";
 import { type Handler, ignored, processed } from "./types.ts";
-
-/** Conclusions that mean the run broke; `cancelled` is a person's choice and is left alone. */
-export const FAILED_CONCLUSIONS = ["failure", "timed_out", "startup_failure"] as const;
 
 /** The fields this handler needs; anything else in the payload is GitHub's business. */
 const workflowRunPayload = z.object({
@@ -42,7 +40,7 @@ export const onWorkflowRunCompleted: Handler<"workflow_run.completed"> = async (
     if (!ours) return ignored(`a fork's ${run.head_branch} run is not CodeHealer's fix branch`);
     return onFixBranchRun(context, deps);
   }
-  const failed = FAILED_CONCLUSIONS.some((conclusion) => conclusion === run.conclusion);
+  const failed = isFailedConclusion(run.conclusion);
   // A later attempt may be CodeHealer's rerun: its result, passed or failed, is the rerun's outcome.
   const rerun =
     run.run_attempt > 1 && (failed || run.conclusion === "success")

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import type { Annotation } from "../diagnosis/diagnose.ts";
+import { isFailedConclusion } from "../github/conclusions.ts";
 
 type Repo = { owner: string; repo: string };
 
@@ -16,7 +17,6 @@ export type FailedJob = {
   output?: string;
 };
 
-const FAILED = new Set(["failure", "timed_out", "startup_failure"]);
 /** Annotations kept per job: enough to point at the lines, not a wall of warnings. */
 const MAX_ANNOTATIONS = 50;
 
@@ -35,7 +35,7 @@ export async function failedActionsJobs(
       per_page: 100,
     },
   );
-  const failed = jobs.filter((job) => job.conclusion !== null && FAILED.has(job.conclusion));
+  const failed = jobs.filter((job) => isFailedConclusion(job.conclusion));
   return Promise.all(
     failed.map(async (job) => ({
       id: job.id,
@@ -43,7 +43,7 @@ export async function failedActionsJobs(
       conclusion: job.conclusion,
       htmlUrl: job.html_url,
       failedSteps: (job.steps ?? [])
-        .filter((step) => step.conclusion !== null && FAILED.has(step.conclusion))
+        .filter((step) => isFailedConclusion(step.conclusion))
         .map((step) => ({ number: step.number, name: step.name })),
       // An Actions job is also a check run with the same id; its annotations hold ::error lines.
       annotations: await checkRunAnnotations(octokit, { owner, repo, checkRunId: job.id }),
@@ -65,7 +65,7 @@ export async function failedSuiteChecks(
       per_page: 100,
     },
   );
-  const failed = runs.filter((run) => run.conclusion !== null && FAILED.has(run.conclusion));
+  const failed = runs.filter((run) => isFailedConclusion(run.conclusion));
   return Promise.all(
     failed.map(async (run) => ({
       id: run.id,
